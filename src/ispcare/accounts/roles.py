@@ -1,0 +1,59 @@
+"""Roles and what each may do: the one permission table, checked by views and the API.
+
+Capabilities are named `<area>.<verb>`. A view or endpoint names the capability it needs;
+the test matrix walks every role over every capability-guarded route.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REGISTRATION = "registration", _("Registration team")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    TECHNICIAN = "technician", _("Technician")
+    NOC = "noc", _("Network operations (NOC)")
+    FINANCE = "finance", _("Finance")
+    CLOSING = "closing", _("Closing team")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+    CUSTOMER = "customer", _("Customer")
+
+
+STAFF_ROLES = frozenset(r for r in Role if r is not Role.CUSTOMER)
+R = Role
+
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # Registration queue: see applications, check coverage, approve or reject.
+    "registrations.review": frozenset({R.REGISTRATION, R.MANAGER, R.ADMIN}),
+    # Read customer records and their event history.
+    "customers.view": frozenset(STAFF_ROLES),
+    # Plan installations: pick a date and a technician.
+    "workorders.schedule": frozenset({R.REGISTRATION, R.NOC, R.MANAGER, R.ADMIN}),
+    # See every work order.
+    "workorders.view": frozenset({R.REGISTRATION, R.TECHNICIAN, R.NOC, R.MANAGER, R.ADMIN}),
+    # Do field work: the phone queue, completing a job with equipment and payment.
+    "workorders.field": frozenset({R.TECHNICIAN, R.MANAGER, R.ADMIN}),
+    # Read invoices and payments.
+    "billing.view": frozenset({R.FINANCE, R.CUSTOMER_SERVICE, R.CLOSING, R.MANAGER, R.ADMIN}),
+    # Record a payment (cash at the counter, bank transfer).
+    "billing.record_payment": frozenset({R.FINANCE, R.MANAGER, R.ADMIN}),
+    # Equipment register.
+    "equipment.view": frozenset({R.TECHNICIAN, R.NOC, R.CLOSING, R.MANAGER, R.ADMIN}),
+    # API tokens and staff accounts.
+    "accounts.manage": frozenset({R.ADMIN}),
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in CAPABILITIES[capability]
+
+
+def capabilities_of(role: str) -> set[str]:
+    return {cap for cap, roles in CAPABILITIES.items() if role in roles}

@@ -1,0 +1,48 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for verification")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SubscriptionState(models.TextChoices):
+    PENDING_INSTALLATION = "pending_installation", _("Waiting for installation")
+    AWAITING_DEPOSIT = "awaiting_deposit", _("Installed, isolated until the deposit is paid")
+    ACTIVE = "active", _("Active")
+    ISOLATED = "isolated", _("Isolated")
+    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED = "closed", _("Closed")
+
+
+TERMINAL_STATES = frozenset({SubscriptionState.CANCELLED, SubscriptionState.CLOSED})
+
+
+class EquipmentKind(models.TextChoices):
+    MODEM = "modem", _("Modem")
+    ONT = "ont", _("ONT")
+    ROUTER = "router", _("Wi-Fi router")
+    OTHER = "other", _("Other")
+
+
+class EquipmentStatus(models.TextChoices):
+    IN_STOCK = "in_stock", _("In stock")
+    INSTALLED = "installed", _("Installed at a customer")
+    RETURNED = "returned", _("Returned")
+
+
+class EventKind(models.TextChoices):
+    APPLICATION_SUBMITTED = "application_submitted", _("Application submitted")
+    APPLICATION_APPROVED = "application_approved", _("Application approved")
+    APPLICATION_REJECTED = "application_rejected", _("Application rejected")
+    CUSTOMER_CREATED = "customer_created", _("Customer number issued")
+    WELCOME_SENT = "welcome_sent", _("Welcome information sent")
+    STATE_CHANGED = "state_changed", _("Service state changed")
+    INSTALLATION_SCHEDULED = "installation_scheduled", _("Installation scheduled")
+    INSTALLATION_COMPLETED = "installation_completed", _("Installation completed")
+    EQUIPMENT_INSTALLED = "equipment_installed", _("Equipment installed")
+    INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    PORTAL_PASSWORD_SET = "portal_password_set", _("Portal password set")

@@ -1,0 +1,39 @@
+"""Effects of a subscription state change, run after the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+
+from ispcare.common.effects import on_commit
+
+from .choices import SubscriptionState
+from .lifecycle import access_state
+from .models import Subscription
+
+log = logging.getLogger(__name__)
+
+
+def state_changed(*, subscription: Subscription, before: str) -> None:
+    after = subscription.state
+    if access_state(before) != access_state(after):
+        # The network issue applies this through its adapters; the seam logs it until then.
+        log.info(
+            "access of %s: %s -> %s",
+            subscription.pppoe_username,
+            access_state(before).value,
+            access_state(after).value,
+        )
+    if after == SubscriptionState.ACTIVE:
+        on_commit(_notify_active, subscription.pk, subscription.state_changed_at.isoformat())
+
+
+def _notify_active(subscription_id: int, stamp: str) -> None:
+    from .notices import customer_notify
+
+    sub = Subscription.objects.select_related("customer", "plan").get(pk=subscription_id)
+    customer_notify(
+        customer=sub.customer,
+        template="service_active",
+        context={"subscription": sub},
+        key=f"subscription:{sub.pk}:active:{stamp}",
+    )

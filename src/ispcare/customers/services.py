@@ -1,0 +1,271 @@
+"""Registration and customer services: the only code that writes these records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ispcare.accounts.roles import Role
+from ispcare.common.effects import on_commit
+from ispcare.common.errors import Conflict, Duplicate, ValidationFailed
+
+from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
+from .coverage import address_in_coverage
+from .events import event_record
+from .lifecycle import subscription_transition
+from .models import Application, Customer, Equipment, Event, Subscription
+from .numbers import (
+    application_reference,
+    customer_number_next,
+    pppoe_password_new,
+    pppoe_username_for,
+)
+
+_DUPLICATE_APPLICATION = _(
+    "An application with this %(field)s is already being processed. "
+    "Use the status link we sent you, or contact customer service."
+)
+_DUPLICATE_CUSTOMER = _(
+    "This %(field)s already belongs to a customer. Log in to the portal or contact customer service."
+)
+_FIELD_NAMES = {"nik": _("NIK"), "phone": _("mobile number")}
+
+
+def _duplicates(*, nik: str, phone: str, exclude_application: int | None = None) -> dict:
+    """Field errors for an open application or a customer with the same NIK or phone."""
+    errors: dict[str, list] = {}
+    open_apps = Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+    if exclude_application:
+        open_apps = open_apps.exclude(pk=exclude_application)
+    for field, value in (("nik", nik), ("phone", phone)):
+        if Customer.objects.filter(**{field: value}).exists():
+            errors[field] = [_DUPLICATE_CUSTOMER % {"field": _FIELD_NAMES[field]}]
+        elif open_apps.filter(**{field: value}).exists():
+            errors[field] = [_DUPLICATE_APPLICATION % {"field": _FIELD_NAMES[field]}]
+    return errors
+
+
+def registration_submit(*, cleaned: dict[str, Any], language: str = "id") -> Application:
+    """Create an application from validated form data; refuse duplicates with field errors."""
+    errors = _duplicates(nik=cleaned["nik"], phone=cleaned["phone"])
+    if errors:
+        raise Duplicate(_("You are already registered."), fields=errors)
+    fields = {k: v for k, v in cleaned.items() if k in _APPLICATION_FIELDS}
+    try:
+        with transaction.atomic():
+            app = Application.objects.create(
+                **fields,
+                reference=application_reference(),
+                language=language,
+                consent_at=timezone.now(),
+                in_coverage=address_in_coverage(
+                    city=fields["city"],
+                    kecamatan=fields["kecamatan"],
+                    kelurahan=fields["kelurahan"],
+                    postcode=fields["postcode"],
+                ),
+            )
+            event_record(
+                application=app,
+                kind=EventKind.APPLICATION_SUBMITTED,
+                actor=f"{app.full_name} ({_('applicant')})",
+            )
+            on_commit(_notify_application, app.pk, "application_received")
+    except IntegrityError as exc:  # a concurrent twin won the unique constraint
+        errors = _duplicates(nik=cleaned["nik"], phone=cleaned["phone"])
+        raise Duplicate(_("You are already registered."), fields=errors) from exc
+    return app
+
+
+_APPLICATION_FIELDS = {
+    "full_name",
+    "nik",
+    "phone",
+    "email",
+    "street",
+    "rt",
+    "rw",
+    "kelurahan",
+    "kecamatan",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+    "plan",
+    "preferred_date",
+}
+
+
+def _lock_submitted(application_id: int) -> Application:
+    app = Application.objects.select_for_update().select_related("plan").get(pk=application_id)
+    if app.status != ApplicationStatus.SUBMITTED:
+        raise Conflict(
+            _("This application was already %(status)s.")
+            % {"status": app.get_status_display().lower()},
+            code="application.already_reviewed",
+        )
+    return app
+
+
+def registration_reject(*, application_id: int, actor: Any, reason: str) -> Application:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationFailed(_("Give the reason."), fields={"reason": [_("Give the reason.")]})
+    with transaction.atomic():
+        app = _lock_submitted(application_id)
+        app.status, app.rejection_reason = ApplicationStatus.REJECTED, reason
+        app.reviewed_by, app.reviewed_at = actor, timezone.now()
+        app.save(
+            update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
+        )
+        event_record(
+            application=app, kind=EventKind.APPLICATION_REJECTED, actor=actor, reason=reason
+        )
+        on_commit(_notify_application, app.pk, "application_rejected")
+    return app
+
+
+def registration_approve(
+    *, application_id: int, actor: Any, coverage_override: bool = False, note: str = ""
+) -> Customer:
+    """Approve: customer number, customer, subscription, PPPoE login, portal account, welcome."""
+    with transaction.atomic():
+        app = _lock_submitted(application_id)
+        if not app.in_coverage and not coverage_override:
+            raise Conflict(
+                _("The address is outside the coverage area. Confirm the exception to approve."),
+                code="application.out_of_coverage",
+            )
+        errors = _duplicates(nik=app.nik, phone=app.phone, exclude_application=app.pk)
+        if errors:
+            raise Duplicate(_("This person is already a customer."), fields=errors)
+        number = customer_number_next()
+        user = get_user_model().objects.create_user(
+            username=number,
+            email=app.email,
+            role=Role.CUSTOMER,
+            first_name=app.full_name[:150],
+            phone=app.phone,
+            language=app.language,
+        )
+        customer = Customer.objects.create(
+            number=number,
+            user=user,
+            application=app,
+            full_name=app.full_name,
+            nik=app.nik,
+            phone=app.phone,
+            email=app.email,
+            language=app.language,
+            **{f: getattr(app, f) for f in _ADDRESS_FIELDS},
+        )
+        sub = Subscription.objects.create(
+            customer=customer,
+            plan=app.plan,
+            pppoe_username=pppoe_username_for(number),
+            pppoe_password=pppoe_password_new(),
+            state=SubscriptionState.PENDING_INSTALLATION,
+            state_changed_at=timezone.now(),
+        )
+        app.status, app.reviewed_by, app.reviewed_at = (
+            ApplicationStatus.APPROVED,
+            actor,
+            timezone.now(),
+        )
+        app.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+        Event.objects.filter(application=app, customer__isnull=True).update(customer=customer)
+        reason = note or (
+            str(_("outside coverage list, approved by exception")) if not app.in_coverage else ""
+        )
+        event_record(
+            customer=customer,
+            application=app,
+            kind=EventKind.APPLICATION_APPROVED,
+            actor=actor,
+            reason=reason,
+        )
+        event_record(
+            customer=customer,
+            subscription=sub,
+            kind=EventKind.CUSTOMER_CREATED,
+            actor=actor,
+            to_state=sub.state,
+            data={"number": number, "plan": app.plan.code},
+        )
+        from .notices import welcome_send
+
+        on_commit(welcome_send, customer_id=customer.pk)
+    return customer
+
+
+_ADDRESS_FIELDS = (
+    "street",
+    "rt",
+    "rw",
+    "kelurahan",
+    "kecamatan",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+)
+
+
+def _notify_application(application_id: int, template: str) -> None:
+    from .notices import application_notify
+
+    application_notify(application_id=application_id, template=template)
+
+
+def equipment_install(*, subscription_id: int, serials: list[str], actor: Any) -> list[Equipment]:
+    """Put in-stock devices at the subscription; each serial must be in stock."""
+    if not serials:
+        raise ValidationFailed(
+            _("Record at least one device."),
+            fields={"equipment": [_("Record at least one device.")]},
+        )
+    items = list(Equipment.objects.select_for_update().filter(serial__in=serials))
+    found = {e.serial: e for e in items}
+    errors = [
+        _("Serial %(s)s is not in the equipment register.") % {"s": s}
+        if s not in found
+        else _("Serial %(s)s is not in stock.") % {"s": s}
+        for s in serials
+        if s not in found or found[s].status != EquipmentStatus.IN_STOCK
+    ]
+    if errors:
+        raise ValidationFailed(errors[0], fields={"equipment": errors})
+    sub = Subscription.objects.select_related("customer").get(pk=subscription_id)
+    now = timezone.now()
+    Equipment.objects.filter(pk__in=[e.pk for e in items]).update(
+        status=EquipmentStatus.INSTALLED, subscription=sub, installed_at=now, updated_at=now
+    )
+    event_record(
+        customer=sub.customer,
+        subscription=sub,
+        kind=EventKind.EQUIPMENT_INSTALLED,
+        actor=actor,
+        data={"serials": serials},
+    )
+    return items
+
+
+def subscription_deposit_recorded(*, subscription_id: int, actor: Any) -> Subscription:
+    """Billing tells us the deposit is paid: remember it, and activate if waiting for it."""
+    with transaction.atomic():
+        sub = Subscription.objects.select_for_update().get(pk=subscription_id)
+        if sub.deposit_paid_at is None:
+            sub.deposit_paid_at = timezone.now()
+            sub.save(update_fields=["deposit_paid_at", "updated_at"])
+        if sub.state == SubscriptionState.AWAITING_DEPOSIT:
+            sub = subscription_transition(
+                subscription_id=sub.pk,
+                action="activate",
+                actor=actor,
+                reason=str(_("Deposit paid")),
+            )
+    return sub

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views_portal as views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("welcome/<str:uidb64>/<str:token>/", views.welcome, name="welcome"),
+    path("invoices/", views.invoices, name="invoices"),
+    path("notifications/", views.notifications, name="notifications"),
+]

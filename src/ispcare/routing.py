@@ -1,0 +1,3 @@
+"""WebSocket routes of every app (the helpdesk chat adds its consumers here)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+from .health import health
+
+urlpatterns = [
+    path("", include("ispcare.customers.urls_public")),
+    path("health/", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("ispcare.accounts.urls")),
+    path("portal/", include("ispcare.customers.urls_portal")),
+    path("staff/", include("ispcare.customers.urls_staff")),
+    path("staff/work/", include("ispcare.workorders.urls")),
+    path("staff/billing/", include("ispcare.billing.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

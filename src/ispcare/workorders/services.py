@@ -1,0 +1,158 @@
+"""Schedule and complete installations: equipment, initial payment, isolated until deposit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ispcare.accounts.roles import Role
+from ispcare.billing.services import (
+    deposit_invoice_issue,
+    installation_invoice_ensure,
+    payment_record,
+)
+from ispcare.common.errors import Conflict, ValidationFailed
+from ispcare.common.money import format_rupiah
+from ispcare.customers.choices import EventKind, SubscriptionState
+from ispcare.customers.events import event_record
+from ispcare.customers.lifecycle import subscription_transition
+from ispcare.customers.models import Subscription
+from ispcare.customers.services import equipment_install
+
+from .choices import WorkOrderKind, WorkOrderStatus
+from .models import WorkOrder
+
+
+def _technician(technician_id: int):
+    tech = (
+        get_user_model()
+        .objects.filter(pk=technician_id, role=Role.TECHNICIAN, is_active=True)
+        .first()
+    )
+    if tech is None:
+        raise ValidationFailed(
+            _("Choose a technician."), fields={"technician": [_("Choose a technician.")]}
+        )
+    return tech
+
+
+def installation_schedule(
+    *, subscription_id: int, date: dt.date, technician_id: int, actor: Any
+) -> WorkOrder:
+    """Create (or move) the installation job and issue the initial-payment invoice."""
+    if date < timezone.localdate():
+        raise ValidationFailed(
+            _("Choose today or a later date."),
+            fields={"date": [_("Choose today or a later date.")]},
+        )
+    tech = _technician(technician_id)
+    with transaction.atomic():
+        sub = (
+            Subscription.objects.select_for_update()
+            .select_related("customer", "plan")
+            .get(pk=subscription_id)
+        )
+        if sub.state != SubscriptionState.PENDING_INSTALLATION:
+            raise Conflict(
+                _("This subscription is already installed."), code="installation.not_pending"
+            )
+        order = WorkOrder.objects.filter(
+            subscription=sub, kind=WorkOrderKind.INSTALLATION, status=WorkOrderStatus.SCHEDULED
+        ).first()
+        if order:
+            order.scheduled_date, order.technician = date, tech
+            order.save(update_fields=["scheduled_date", "technician", "updated_at"])
+        else:
+            order = WorkOrder.objects.create(
+                kind=WorkOrderKind.INSTALLATION,
+                customer=sub.customer,
+                subscription=sub,
+                scheduled_date=date,
+                technician=tech,
+            )
+        installation_invoice_ensure(subscription=sub, due_date=date, actor=actor)
+        event_record(
+            customer=sub.customer,
+            subscription=sub,
+            kind=EventKind.INSTALLATION_SCHEDULED,
+            actor=actor,
+            data={
+                "date": date.isoformat(),
+                "technician": tech.get_full_name() or tech.username,
+                "work_order": order.pk,
+            },
+        )
+    return order
+
+
+def installation_complete(
+    *,
+    work_order_id: int,
+    actor: Any,
+    serials: list[str],
+    amount: int,
+    method: str,
+    receipt_number: str,
+    result: str = "",
+) -> WorkOrder:
+    """In one transaction: equipment installed, initial payment, isolated, deposit invoice issued."""
+    with transaction.atomic():
+        order = (
+            WorkOrder.objects.select_for_update()
+            .select_related("subscription__plan")
+            .get(pk=work_order_id)
+        )
+        if order.kind != WorkOrderKind.INSTALLATION or order.status != WorkOrderStatus.SCHEDULED:
+            raise Conflict(
+                _("This job is already %(status)s.")
+                % {"status": order.get_status_display().lower()},
+                code="work_order.not_open",
+            )
+        invoice = installation_invoice_ensure(
+            subscription=order.subscription, due_date=order.scheduled_date, actor=actor
+        )
+        if amount != invoice.balance:
+            raise ValidationFailed(
+                _("Check the initial payment."),
+                fields={
+                    "amount": [
+                        _("The initial payment is %(due)s.")
+                        % {"due": format_rupiah(invoice.balance)}
+                    ]
+                },
+            )
+        equipment_install(subscription_id=order.subscription_id, serials=serials, actor=actor)
+        payment_record(
+            invoice_id=invoice.pk,
+            amount=amount,
+            method=method,
+            reference=receipt_number,
+            actor=actor,
+            note=str(_("Collected at installation")),
+        )
+        subscription_transition(
+            subscription_id=order.subscription_id,
+            action="complete_installation",
+            actor=actor,
+            reason=str(_("Installed; isolated until the deposit is paid")),
+        )
+        deposit_invoice_issue(subscription=order.subscription, actor=actor)
+        order.status, order.completed_at, order.result = (
+            WorkOrderStatus.COMPLETED,
+            timezone.now(),
+            result,
+        )
+        order.save(update_fields=["status", "completed_at", "result", "updated_at"])
+        event_record(
+            customer=order.customer,
+            subscription=order.subscription,
+            kind=EventKind.INSTALLATION_COMPLETED,
+            actor=actor,
+            data={"work_order": order.pk, "serials": serials, "receipt": receipt_number},
+        )
+    return order
