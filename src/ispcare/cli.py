@@ -52,8 +52,8 @@ def demo() -> int:
     }
     exe = [sys.executable, "-m", "ispcare.cli"]
     procs = [
-        subprocess.Popen([*exe, "serve", "--port", port], env=env),
-        subprocess.Popen([*exe, "worker"], env=env),
+        subprocess.Popen([*exe, "serve", "--port", port], env=env),  # noqa: S603 (our own interpreter)
+        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
     ]
     from ispcare.demo.data import print_logins
 

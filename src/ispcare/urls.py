@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ispcare.accounts.urls")),
     path("portal/", include("ispcare.customers.urls_portal")),
+    path("portal/billing/", include("ispcare.billing.urls_portal")),
     path("staff/", include("ispcare.customers.urls_staff")),
     path("staff/work/", include("ispcare.workorders.urls")),
     path("staff/billing/", include("ispcare.billing.urls")),

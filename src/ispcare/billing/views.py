@@ -13,3 +13,7 @@ def invoice_detail(request, *args, **kwargs):
 
 def payment_create(request, *args, **kwargs):
     return HttpResponse(status=501)
+
+
+def customer_panel(request, *args, **kwargs):
+    return HttpResponse(status=501)

@@ -6,6 +6,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("welcome/<str:uidb64>/<str:token>/", views.welcome, name="welcome"),
-    path("invoices/", views.invoices, name="invoices"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -11,9 +11,5 @@ def welcome(request, *args, **kwargs):
     return HttpResponse(status=501)
 
 
-def invoices(request, *args, **kwargs):
-    return HttpResponse(status=501)
-
-
 def notifications(request, *args, **kwargs):
     return HttpResponse(status=501)

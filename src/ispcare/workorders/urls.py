@@ -13,4 +13,5 @@ urlpatterns = [
     path("today/", views.my_jobs, name="my_jobs"),
     path("<int:pk>/", views.job_detail, name="job_detail"),
     path("<int:pk>/complete/", views.installation_complete, name="installation_complete"),
+    path("customers/<int:customer_pk>/panel/", views.customer_panel, name="customer_panel"),
 ]

@@ -21,3 +21,7 @@ def job_detail(request, *args, **kwargs):
 
 def installation_complete(request, *args, **kwargs):
     return HttpResponse(status=501)
+
+
+def customer_panel(request, *args, **kwargs):
+    return HttpResponse(status=501)
