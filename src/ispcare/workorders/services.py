@@ -16,6 +16,7 @@ from ispcare.billing.services import (
     installation_invoice_ensure,
     payment_record,
 )
+from ispcare.common.effects import on_commit
 from ispcare.common.errors import Conflict, ValidationFailed
 from ispcare.common.money import format_rupiah
 from ispcare.customers.choices import EventKind, SubscriptionState
@@ -87,7 +88,23 @@ def installation_schedule(
                 "work_order": order.pk,
             },
         )
+        on_commit(_notify_scheduled, order.pk, date.isoformat())
     return order
+
+
+def _notify_scheduled(work_order_id: int, date_iso: str) -> None:
+    """Tell the customer the date, the technician and what to pay at installation."""
+    from ispcare.customers.notices import customer_notify
+
+    order = WorkOrder.objects.select_related("customer", "subscription__plan", "technician").get(
+        pk=work_order_id
+    )
+    customer_notify(
+        customer=order.customer,
+        template="installation_scheduled",
+        context={"order": order, "subscription": order.subscription},
+        key=f"work_order:{order.pk}:scheduled:{date_iso}",
+    )
 
 
 def installation_complete(
