@@ -43,3 +43,10 @@ def staff(db):
 @pytest.fixture
 def onboarding(db):
     return factories.Onboarding()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e is a browser test (run in its own pass by make test)."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
