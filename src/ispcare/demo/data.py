@@ -30,8 +30,8 @@ from ispcare.customers.services import (
 )
 from ispcare.workorders.services import installation_complete, installation_schedule
 
-DEMO_PASSWORD = "vokasi-demo-2026"
-CUSTOMER_PASSWORD = "pelanggan-demo-2026"
+DEMO_PASSWORD = "vokasi-demo-2026"  # noqa: S105 (published demo login)
+CUSTOMER_PASSWORD = "pelanggan-demo-2026"  # noqa: S105
 
 STAFF = [
     ("registrasi", "Rina", "Wulandari", Role.REGISTRATION),
@@ -46,36 +46,36 @@ STAFF = [
 ]
 
 PLANS = [
-    dict(
-        code="rumah-20",
-        name="Rumah 20",
-        speed_mbps=20,
-        monthly_price=185_000,
-        installation_fee=250_000,
-        deposit=300_000,
-        radius_profile="rumah-20",
-        sort_order=1,
-    ),
-    dict(
-        code="keluarga-50",
-        name="Keluarga 50",
-        speed_mbps=50,
-        monthly_price=295_000,
-        installation_fee=250_000,
-        deposit=400_000,
-        radius_profile="keluarga-50",
-        sort_order=2,
-    ),
-    dict(
-        code="bisnis-100",
-        name="Bisnis 100",
-        speed_mbps=100,
-        monthly_price=550_000,
-        installation_fee=500_000,
-        deposit=750_000,
-        radius_profile="bisnis-100",
-        sort_order=3,
-    ),
+    {
+        "code": "rumah-20",
+        "name": "Rumah 20",
+        "speed_mbps": 20,
+        "monthly_price": 185_000,
+        "installation_fee": 250_000,
+        "deposit": 300_000,
+        "radius_profile": "rumah-20",
+        "sort_order": 1,
+    },
+    {
+        "code": "keluarga-50",
+        "name": "Keluarga 50",
+        "speed_mbps": 50,
+        "monthly_price": 295_000,
+        "installation_fee": 250_000,
+        "deposit": 400_000,
+        "radius_profile": "keluarga-50",
+        "sort_order": 2,
+    },
+    {
+        "code": "bisnis-100",
+        "name": "Bisnis 100",
+        "speed_mbps": 100,
+        "monthly_price": 550_000,
+        "installation_fee": 500_000,
+        "deposit": 750_000,
+        "radius_profile": "bisnis-100",
+        "sort_order": 3,
+    },
 ]
 
 COVERAGE = [
@@ -211,7 +211,7 @@ def _person(i: int, person: tuple, staff: dict) -> None:
             "postcode": pc,
             "plan": Plan.objects.get(code=plan_code).pk,
             "preferred_date": (today + dt.timedelta(days=2 + i % 5)).isoformat(),
-            **{k: "on" for k in CONSENTS},
+            **dict.fromkeys(CONSENTS, "on"),
         }
     )
     if not form.is_valid():
