@@ -24,6 +24,7 @@ def serve(port: str | None = None, host: str | None = None) -> int:
         port=int(port or os.environ.get("PORT", "8000")),
         log_level=os.environ.get("UVICORN_LOG_LEVEL", "info"),
         proxy_headers=True,
+        lifespan="off",  # Django has no lifespan handlers; saves a log line
     )
     return 0
 
@@ -43,7 +44,7 @@ def demo() -> int:
     from django.conf import settings
 
     _manage("migrate", "--noinput", "-v", "0")
-    _manage("createcachetable")
+    _manage("createcachetable", "-v", "0")
     _manage("demo_load")
     port = os.environ.get("PORT", "8000")
     env = {
@@ -51,18 +52,40 @@ def demo() -> int:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://localhost:{port}"),
     }
     exe = [sys.executable, "-m", "ispcare.cli"]
+    # Ctrl-C must reach us even when started from a shell that ignores SIGINT in the background.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     procs = [
         subprocess.Popen([*exe, "serve", "--port", port], env=env),  # noqa: S603 (our own interpreter)
         subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
     ]
     from ispcare.demo.data import print_logins
 
-    time.sleep(1.5)
-    print_logins(base_url=env["PUBLIC_BASE_URL"], language=settings.LANGUAGE_CODE)
-    return _supervise(procs)
+    def ready() -> None:
+        if _wait_for_web(port, procs):
+            print_logins(base_url=env["PUBLIC_BASE_URL"], language=settings.LANGUAGE_CODE)
+
+    return _supervise(procs, ready)
 
 
-def _supervise(procs: list[subprocess.Popen]) -> int:
+def _wait_for_web(port: str, procs: list[subprocess.Popen], timeout: float = 60) -> bool:
+    """Wait until /health/ answers (any status), so the URLs printed next already work."""
+    import urllib.error
+    import urllib.request
+
+    url = f"http://127.0.0.1:{port}/health/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answered: 503 means a check is degraded, and /health/ says which
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _supervise(procs: list[subprocess.Popen], ready=None) -> int:
     def stop(*_args) -> None:
         for p in procs:
             if p.poll() is None:
@@ -75,6 +98,8 @@ def _supervise(procs: list[subprocess.Popen]) -> int:
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
+        if ready:
+            ready()
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         print("ispcare: a process stopped; stopping the rest", file=sys.stderr)

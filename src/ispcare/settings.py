@@ -32,7 +32,11 @@ DEBUG = env_bool("ISPCARE_DEBUG", default=not PRODUCTION)
 TESTING = env_bool("ISPCARE_TESTING")
 
 if PRODUCTION:
-    SECRET_KEY = os.environ["SECRET_KEY"]  # no default in production: fail loudly
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    if not SECRET_KEY:  # no default in production: fail loudly
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("ISPCARE_PRODUCTION=1 needs SECRET_KEY (50+ random characters).")
 else:
     SECRET_KEY = os.environ.get(
         "SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789"
@@ -182,6 +186,8 @@ LANGUAGE_COOKIE_NAME = "ispcare_language"
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+if not PRODUCTION:  # WhiteNoise warns about a missing one; production runs collectstatic
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
@@ -252,5 +258,9 @@ LOGGING = {
     "filters": {"mask_nik": {"()": "ispcare.common.logging.MaskNikFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_nik"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A handler here stops run_huey adding its own (each line would print twice).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,19 +1,23 @@
 """Vokasi.Net demo data, made through the real services so every screen shows real records.
 
-Idempotent: a marker row (the admin user) means the data is there; a second run says so.
+Idempotent: every piece is keyed (staff by username, plans by code, coverage by place,
+equipment by serial, people by NIK) and skipped when it exists, so a second run creates
+nothing and says so. Notifications of the load are delivered into memory, not printed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from huey.contrib.djhuey import HUEY
 
 from ispcare.accounts.roles import Role
@@ -22,7 +26,7 @@ from ispcare.billing.models import Invoice
 from ispcare.billing.services import payment_record
 from ispcare.customers.forms import CONSENTS, RegistrationForm
 from ispcare.customers.lifecycle import subscription_transition
-from ispcare.customers.models import CoverageArea, Equipment, Plan
+from ispcare.customers.models import Application, CoverageArea, Customer, Equipment, Plan
 from ispcare.customers.services import (
     registration_approve,
     registration_reject,
@@ -30,8 +34,8 @@ from ispcare.customers.services import (
 )
 from ispcare.workorders.services import installation_complete, installation_schedule
 
-DEMO_PASSWORD = "vokasi-demo-2026"  # noqa: S105 (published demo login)
-CUSTOMER_PASSWORD = "pelanggan-demo-2026"  # noqa: S105
+DEMO_PASSWORD = "vokasi-demo-2026"  # noqa: S105 (documented demo login)
+CUSTOMER_PASSWORD = "pelanggan-demo-2026"  # noqa: S105 (the demo customer)
 
 STAFF = [
     ("registrasi", "Rina", "Wulandari", Role.REGISTRATION),
@@ -50,7 +54,7 @@ PLANS = [
         "code": "rumah-20",
         "name": "Rumah 20",
         "speed_mbps": 20,
-        "monthly_price": 185_000,
+        "monthly_price": 200_000,
         "installation_fee": 250_000,
         "deposit": 300_000,
         "radius_profile": "rumah-20",
@@ -60,7 +64,7 @@ PLANS = [
         "code": "keluarga-50",
         "name": "Keluarga 50",
         "speed_mbps": 50,
-        "monthly_price": 295_000,
+        "monthly_price": 325_000,
         "installation_fee": 250_000,
         "deposit": 400_000,
         "radius_profile": "keluarga-50",
@@ -70,7 +74,7 @@ PLANS = [
         "code": "bisnis-100",
         "name": "Bisnis 100",
         "speed_mbps": 100,
-        "monthly_price": 550_000,
+        "monthly_price": 650_000,
         "installation_fee": 500_000,
         "deposit": 750_000,
         "radius_profile": "bisnis-100",
@@ -78,66 +82,79 @@ PLANS = [
     },
 ]
 
+# city, kecamatan, kelurahan ("" = the whole kecamatan), postcode
 COVERAGE = [
     ("Sleman", "Depok", "Caturtunggal", "55281"),
     ("Sleman", "Depok", "Condongcatur", "55283"),
     ("Sleman", "Depok", "Maguwoharjo", "55282"),
     ("Sleman", "Mlati", "", "55284"),
     ("Sleman", "Ngaglik", "Sinduharjo", "55581"),
-    ("Kota Yogyakarta", "Gondokusuman", "", "55223"),
+    ("Sleman", "Ngaglik", "Sariharjo", "55581"),
+    ("Kota Yogyakarta", "Gondokusuman", "", "55225"),
 ]
 
-# name, female, kelurahan, kecamatan, city, postcode, plan, final state
+# kind, model, serial prefix, MAC prefix, how many
+STOCK = [
+    ("ont", "ZTE F670L", "ZTEGC8", "E0:19:54", 10),
+    ("ont", "Huawei HG8245H5", "HWTC", "48:7B:6B", 6),
+    ("router", "TP-Link Archer C6", "2231", "50:C7:BF", 4),
+]
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    nik: str  # PP KK CC DDMMYY SSSS, women's day + 40 (see common/nik.py)
+    phone: str
+    street: str
+    kelurahan: str
+    kecamatan: str
+    city: str
+    postcode: str
+    plan: str
+    goal: str  # where the demo leaves them in the lifecycle
+    devices: tuple[str, ...] = ()
+
+
 PEOPLE = [
-    ("Siti Rahmawati", True, "Caturtunggal", "Depok", "Sleman", "55281", "rumah-20", "submitted"),
-    ("Ahmad Fauzi", False, "Kalasan", "Kalasan", "Sleman", "55571", "keluarga-50", "submitted"),
-    ("Rudi Hartono", False, "Condongcatur", "Depok", "Sleman", "55283", "rumah-20", "rejected"),
-    (
-        "Putri Ayu Lestari",
-        True,
-        "Sinduharjo",
-        "Ngaglik",
-        "Sleman",
-        "55581",
-        "keluarga-50",
-        "approved",
-    ),
-    (
-        "Bambang Setiawan",
-        False,
-        "Sendangadi",
-        "Mlati",
-        "Sleman",
-        "55284",
-        "bisnis-100",
-        "scheduled",
-    ),
-    ("Nur Aini", True, "Maguwoharjo", "Depok", "Sleman", "55282", "rumah-20", "awaiting_deposit"),
-    ("Dimas Saputra", False, "Caturtunggal", "Depok", "Sleman", "55281", "keluarga-50", "active"),
-    (
-        "Wahyu Kurniawan",
-        False,
-        "Baciro",
-        "Gondokusuman",
-        "Kota Yogyakarta",
-        "55225",
-        "bisnis-100",
-        "active",
-    ),
-    ("Ratna Sari", True, "Condongcatur", "Depok", "Sleman", "55283", "rumah-20", "isolated"),
-    ("Eko Purnomo", False, "Sinduharjo", "Ngaglik", "Sleman", "55581", "rumah-20", "cancelled"),
-]
+    Person("Siti Rahmawati", "3404014512920003", "081227400112", "Jl. Seturan Raya No. 21",
+           "Caturtunggal", "Depok", "Sleman", "55281", "rumah-20", "submitted"),
+    Person("Ahmad Fauzi", "3404101703880002", "085643210877", "Jl. Solo Km 12 No. 5",
+           "Tirtomartani", "Kalasan", "Sleman", "55571", "keluarga-50", "submitted"),  # outside coverage
+    Person("Rudi Hartono", "3404012208850004", "087838100245", "Perum Condongcatur Blok C-7",
+           "Condongcatur", "Depok", "Sleman", "55283", "rumah-20", "rejected"),
+    Person("Putri Ayu Lestari", "3404125506960001", "089612345670", "Jl. Palagan Tentara Pelajar Km 9",
+           "Sariharjo", "Ngaglik", "Sleman", "55581", "keluarga-50", "approved"),
+    Person("Bambang Setiawan", "3404070210790003", "081328776541", "Jl. Magelang Km 8 No. 44",
+           "Sendangadi", "Mlati", "Sleman", "55285", "bisnis-100", "scheduled_today"),
+    Person("Lestari Handayani", "3404124811930002", "082134567812", "Jl. Kaliurang Km 10, Gg. Sadewa 3",
+           "Sinduharjo", "Ngaglik", "Sleman", "55581", "rumah-20", "scheduled_tomorrow"),
+    Person("Nur Aini", "3404016401980005", "085729001133", "Jl. Raya Tajem No. 17",
+           "Maguwoharjo", "Depok", "Sleman", "55282", "rumah-20", "awaiting_deposit",
+           ("ZTEGC8000001",)),
+    Person("Dimas Saputra", "3404011209910001", "081227554301", "Jl. Kaliurang Km 5, Gg. Pandega Marta 12",
+           "Caturtunggal", "Depok", "Sleman", "55281", "keluarga-50", "active",
+           ("ZTEGC8000002",)),
+    Person("Wahyu Kurniawan", "3471030305870006", "081392004411", "Jl. Urip Sumoharjo No. 98",
+           "Klitren", "Gondokusuman", "Kota Yogyakarta", "55222", "bisnis-100", "active",
+           ("HWTC00000001", "22310000001")),
+    Person("Ratna Sari", "3404014107940002", "087739200518", "Jl. Gejayan, Gg. Kuwera 8",
+           "Condongcatur", "Depok", "Sleman", "55283", "rumah-20", "isolated",
+           ("ZTEGC8000003",)),
+    Person("Eko Purnomo", "3404121511890001", "082242118809", "Jl. Damai No. 3",
+           "Sinduharjo", "Ngaglik", "Sleman", "55581", "rumah-20", "cancelled"),
+]  # fmt: skip
 DEMO_CUSTOMER = "Dimas Saputra"  # gets a known portal password
+DEMO_CUSTOMER_EMAIL = "dimas.saputra@contoh.id"
 
 
-def _nik(i: int, female: bool) -> str:
-    day = 3 + i + (40 if female else 0)
-    return f"340401{day:02d}{(i % 12) + 1:02d}{88 + i % 10:02d}{1000 + i:04d}"
+def _email(name: str) -> str:
+    return name.lower().replace(" ", ".") + "@contoh.id"
 
 
 @contextmanager
 def quiet_immediate() -> Iterator[None]:
-    """Run effects inline and keep the demo's emails out of the console."""
+    """Run queued effects inline and deliver the load's emails into memory, not the console."""
     before = HUEY.immediate
     HUEY.immediate = True
     loggers = [logging.getLogger(n) for n in ("huey", "ispcare")]
@@ -153,156 +170,187 @@ def quiet_immediate() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def load() -> bool:
-    """Create the demo data; False if it was already there."""
-    users = get_user_model().objects
-    if users.filter(username="admin").exists():
-        return False
-    with quiet_immediate(), transaction.atomic():
-        staff = _staff()
+def load() -> Counter:
+    """Create whatever demo data is missing; return what was created (empty: nothing)."""
+    made: Counter = Counter()
+    with quiet_immediate(), transaction.atomic(), translation.override("id"):
+        staff = _staff(made)
         for plan in PLANS:
-            Plan.objects.create(**plan)
+            if not Plan.objects.filter(code=plan["code"]).exists():
+                Plan.objects.create(**plan)
+                made["plans"] += 1
         for city, kec, kel, pc in COVERAGE:
-            CoverageArea.objects.create(city=city, kecamatan=kec, kelurahan=kel, postcode=pc)
-        for i in range(1, 16):
-            Equipment.objects.create(
-                kind="ont",
-                model_name="ZTE F670L",
-                serial=f"ZTEGC8{i:06d}",
-                mac=f"E0:19:54:00:{i // 256:02X}:{i % 256:02X}",
+            _, created = CoverageArea.objects.get_or_create(
+                city=city, kecamatan=kec, kelurahan=kel, defaults={"postcode": pc}
             )
+            made["coverage areas"] += created
+        _stock(made)
         for i, person in enumerate(PEOPLE):
-            _person(i, person, staff)
-    return True
+            if not Application.objects.filter(nik=person.nik).exists():
+                _person(i, person, staff)
+                made["applicants and customers"] += 1
+    return +made  # drop zero counts
 
 
-def _staff() -> dict[str, object]:
+def _staff(made: Counter) -> dict:
     users = get_user_model().objects
-    made = {}
+    found = {}
     for username, first, last, role in STAFF:
-        made[username] = users.create_user(
-            username=username,
-            password=DEMO_PASSWORD,
-            first_name=first,
-            last_name=last,
-            role=role,
-            email=f"{username}@vokasi.net",
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
-        )
-    return made
+        user = users.filter(username=username).first()
+        if user is None:
+            user = users.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                role=role,
+                email=f"{username}@vokasi.net",
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
+            made["staff"] += 1
+        found[username] = user
+    return found
 
 
-def _person(i: int, person: tuple, staff: dict) -> None:
-    name, female, kel, kec, city, pc, plan_code, goal = person
+def _stock(made: Counter) -> None:
+    for kind, model, serial_prefix, mac_prefix, count in STOCK:
+        width = 12 - len(serial_prefix) if kind != "router" else 7
+        for n in range(1, count + 1):
+            serial = f"{serial_prefix}{n:0{width}d}"
+            if Equipment.objects.filter(serial=serial).exists():
+                continue
+            Equipment.objects.create(
+                kind=kind,
+                model_name=model,
+                serial=serial,
+                mac=f"{mac_prefix}:3A:{n // 256:02X}:{n % 256:02X}",
+            )
+            made["devices in stock"] += 1
+
+
+def _person(i: int, p: Person, staff: dict) -> None:
     today = timezone.localdate()
     form = RegistrationForm(
         {
-            "full_name": name,
-            "nik": _nik(i, female),
-            "phone": f"0812{27400000 + i * 1117:08d}",
-            "email": name.lower().replace(" ", ".") + "@contoh.id",
-            "street": f"Jl. Melati No. {i + 3}",
+            "full_name": p.name,
+            "nik": p.nik,
+            "phone": p.phone,
+            "email": _email(p.name),
+            "street": p.street,
             "rt": f"{i % 9 + 1:03d}",
-            "rw": f"{i % 5 + 1:03d}",
-            "kelurahan": kel,
-            "kecamatan": kec,
-            "city": city,
-            "postcode": pc,
-            "plan": Plan.objects.get(code=plan_code).pk,
+            "rw": f"{i % 5 + 10:03d}",
+            "kelurahan": p.kelurahan,
+            "kecamatan": p.kecamatan,
+            "city": p.city,
+            "postcode": p.postcode,
+            "plan": Plan.objects.get(code=p.plan).pk,
             "preferred_date": (today + dt.timedelta(days=2 + i % 5)).isoformat(),
             **dict.fromkeys(CONSENTS, "on"),
         }
     )
     if not form.is_valid():
-        raise RuntimeError(f"demo person {name} invalid: {form.errors.as_json()}")
+        raise RuntimeError(f"demo person {p.name} invalid: {form.errors.as_json()}")
     app = registration_submit(cleaned=form.cleaned_data, language="id")
-    reg, tech, fin = staff["registrasi"], staff["teknisi"], staff["keuangan"]
-    if goal == "submitted":
+    reg, fin = staff["registrasi"], staff["keuangan"]
+    if p.goal == "submitted":
         return
-    if goal == "rejected":
+    if p.goal == "rejected":
         registration_reject(
-            application_id=app.pk, actor=reg, reason="Alamat belum terjangkau jaringan fiber kami."
+            application_id=app.pk,
+            actor=reg,
+            reason="Nama pada KTP tidak sesuai dengan nama pendaftar. Silakan daftar ulang "
+            "dengan data sesuai KTP.",
         )
         return
-    customer = registration_approve(
-        application_id=app.pk, actor=reg, coverage_override=not app.in_coverage
-    )
+    customer = registration_approve(application_id=app.pk, actor=reg)
     sub = customer.subscriptions.get()
-    if goal == "approved":
+    if p.goal == "approved":
         return
-    if goal == "cancelled":
+    if p.goal == "cancelled":
         subscription_transition(
             subscription_id=sub.pk,
             action="cancel",
-            actor=reg,
-            reason="Pelanggan membatalkan sebelum pemasangan.",
+            actor=staff["cs"],
+            reason="Pelanggan membatalkan sebelum pemasangan (pindah rumah).",
         )
         return
+    tomorrow = p.goal == "scheduled_tomorrow"
     order = installation_schedule(
-        subscription_id=sub.pk, date=today, technician_id=tech.pk, actor=reg
+        subscription_id=sub.pk,
+        date=today + dt.timedelta(days=1 if tomorrow else 0),
+        technician_id=staff["teknisi2" if tomorrow else "teknisi"].pk,
+        actor=reg,
     )
-    if goal == "scheduled":
+    if p.goal.startswith("scheduled"):
         return
-    device = Equipment.objects.filter(status="in_stock").order_by("serial").first()
     installation_complete(
         work_order_id=order.pk,
-        actor=tech,
-        serials=[device.serial],
+        actor=staff["teknisi"],
+        serials=list(p.devices),
         amount=sub.plan.installation_fee,
         method="cash",
-        receipt_number=f"KW-{1000 + i}",
-        result="ONT terpasang, sinyal -19 dBm.",
+        receipt_number=f"KW-VN-{1000 + i}",
+        result="ONT terpasang, redaman -19,5 dBm, PPPoE tersambung.",
     )
-    if goal == "awaiting_deposit":
+    if p.goal == "awaiting_deposit":
         return
     deposit = Invoice.objects.get(subscription=sub, kind=InvoiceKind.DEPOSIT)
     payment_record(
         invoice_id=deposit.pk,
         amount=deposit.amount,
         method="bank_transfer",
-        reference=f"TRF-BNI-{20261100 + i}",
+        reference=f"TRF-BNI-2611{i:04d}",
         actor=fin,
     )
-    if goal == "isolated":
+    if p.goal == "isolated":
         subscription_transition(
             subscription_id=sub.pk,
             action="isolate",
-            actor=fin,
+            actor=staff["noc"],
             reason="Tagihan bulanan lewat jatuh tempo.",
         )
-    if name == DEMO_CUSTOMER:
+    if p.name == DEMO_CUSTOMER:
         customer.user.set_password(CUSTOMER_PASSWORD)
         customer.user.save(update_fields=["password"])
 
 
 def demo_customer_number() -> str:
-    from ispcare.customers.models import Customer
-
-    c = Customer.objects.filter(full_name=DEMO_CUSTOMER).first()
-    return c.number if c else "?"
+    customer = Customer.objects.filter(email=DEMO_CUSTOMER_EMAIL).first()
+    return customer.number if customer else "(not loaded)"
 
 
 def print_logins(*, base_url: str, language: str = "id") -> None:
-    rows = [(u, r.label) for u, _f, _l, r in STAFF]
-    print(f"""
-ISPcare demo — Vokasi.Net is running.
-
-  Public site and registration  {base_url}/   {base_url}/register/
-  Staff                         {base_url}/accounts/login/
-  Customer portal               {base_url}/portal/
-  API docs                      {base_url}/api/v1/docs
-  Health                        {base_url}/health/
-  Django admin                  {base_url}/admin/
-
-Staff logins (password for all: {DEMO_PASSWORD}):""")
-    for username, label in rows:
-        print(f"  {username:12} {label}")
-    print(
-        f"""
-Customer login: {demo_customer_number()} (or dimas.saputra@contoh.id), password {CUSTOMER_PASSWORD}
-
-Press Ctrl-C to stop web and worker.
-""",
-        flush=True,
-    )
+    """The URLs and every demo login, as `ispcare demo` shows them once the server is up."""
+    base_url = base_url.rstrip("/")
+    with translation.override(language):
+        rows = [
+            (username, str(role.label), f"{first} {last}") for username, first, last, role in STAFF
+        ]
+    pages = [
+        ("Public site", "/"),
+        ("Registration form", "/register/"),
+        ("Customer portal", "/portal/"),
+        ("Staff login", "/accounts/login/"),
+        ("Django admin", "/admin/"),
+        ("API docs", "/api/v1/docs"),
+        ("Health", "/health/"),
+    ]
+    lines = ["", "ISPcare demo: Vokasi.Net is running.", ""]
+    lines += [f"  {label:18} {base_url}{path}" for label, path in pages]
+    lines += ["", f"Staff logins (password for all: {DEMO_PASSWORD}):", ""]
+    lines += [f"  {'login':11} {'role':34} name", f"  {'-' * 11} {'-' * 34} {'-' * 18}"]
+    lines += [f"  {username:11} {label:34} {name}" for username, label, name in rows]
+    lines += [
+        "",
+        f"Customer portal login ({DEMO_CUSTOMER}, active): {demo_customer_number()} "
+        f"or {DEMO_CUSTOMER_EMAIL}, password {CUSTOMER_PASSWORD}",
+        "`admin` is also a superuser for the Django admin.",
+        "The technician `teknisi` has an installation today; `keuangan` can record the deposit",
+        "of the customer waiting for it; `registrasi` has applications to verify.",
+        "Emails the running demo sends are printed by the worker.",
+        "",
+        "Press Ctrl-C to stop web and worker.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
