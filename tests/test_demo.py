@@ -1,0 +1,91 @@
+"""The Vokasi.Net demo data: made through the services, every state present, loaded once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from ispcare.accounts.models import User
+from ispcare.accounts.roles import STAFF_ROLES
+from ispcare.common.nik import parse_nik
+from ispcare.customers.models import Application, Customer, Equipment, Event, Plan, Subscription
+from ispcare.demo import data
+from ispcare.workorders.models import WorkOrder
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_demo_data(capsys):
+    """One load (it takes seconds), every property of it checked."""
+    assert data.load()
+    _every_lifecycle_state_and_application_status()
+    _people_are_valid_and_every_change_has_an_event()
+    _technician_has_a_job_today()
+    _logins()
+    _print_logins_lists_urls_and_every_role(capsys)
+    _second_load_changes_nothing_and_says_so(capsys)
+
+
+def _every_lifecycle_state_and_application_status():
+    assert set(Subscription.objects.values_list("state", flat=True)) == {
+        "pending_installation",
+        "awaiting_deposit",
+        "active",
+        "isolated",
+        "cancelled",
+    }
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == {"submitted", "approved", "rejected"}
+    assert Application.objects.filter(status="submitted", in_coverage=False).exists()
+    assert Plan.objects.count() == 3
+    assert {e.status for e in Equipment.objects.all()} == {"in_stock", "installed"}
+
+
+def _people_are_valid_and_every_change_has_an_event():
+    for app in Application.objects.all():
+        parse_nik(app.nik)
+        assert app.phone.startswith("+628")
+        assert app.events.exists()
+    for sub in Subscription.objects.all():
+        assert Event.objects.filter(subscription=sub, to_state=sub.state).exists()
+    active = Subscription.objects.filter(state="active")
+    assert all(s.deposit_paid_at for s in active)
+
+
+def _technician_has_a_job_today():
+    from django.utils import timezone
+
+    assert WorkOrder.objects.filter(
+        technician__username="teknisi", scheduled_date=timezone.localdate(), status="scheduled"
+    ).exists()
+
+
+def _logins():
+    roles = set(User.objects.exclude(role="customer").values_list("role", flat=True))
+    assert roles == set(STAFF_ROLES)
+    for username, *_ in data.STAFF:
+        assert authenticate(username=username, password=data.DEMO_PASSWORD), username
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    customer = Customer.objects.get(email=data.DEMO_CUSTOMER_EMAIL)
+    assert authenticate(username=customer.number, password=data.CUSTOMER_PASSWORD)
+
+
+def _second_load_changes_nothing_and_says_so(capsys):
+    counts = [m.objects.count() for m in (User, Application, Customer, Event, Equipment)]
+    assert data.load() == {}
+    call_command("demo_load")
+    assert "nothing changed" in capsys.readouterr().out
+    assert [m.objects.count() for m in (User, Application, Customer, Event, Equipment)] == counts
+
+
+def _print_logins_lists_urls_and_every_role(capsys):
+    data.print_logins(base_url="http://localhost:8123/", language="en")
+    out = capsys.readouterr().out
+    for path in ("/register/", "/portal/", "/accounts/login/", "/api/v1/docs", "/health/"):
+        assert f"http://localhost:8123{path}" in out
+    for username, *_ in data.STAFF:
+        assert f"  {username} " in out
+    assert data.DEMO_PASSWORD in out and data.CUSTOMER_PASSWORD in out
+    assert Customer.objects.get(email=data.DEMO_CUSTOMER_EMAIL).number in out
