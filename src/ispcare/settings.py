@@ -185,6 +185,8 @@ LANGUAGE_COOKIE_NAME = "ispcare_language"
 
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "/static/"
+# The project's own static files (css, vendored htmx) live beside settings, not in an app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 if not PRODUCTION:  # WhiteNoise warns about a missing one; production runs collectstatic
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
