@@ -263,6 +263,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # A handler here stops run_huey adding its own (each line would print twice).
-        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "huey": {
+            "handlers": ["console"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
     },
 }
