@@ -72,12 +72,15 @@ class NikInfo:
 
 
 def _birth_date(day: int, month: int, yy: int, today: dt.date) -> dt.date | None:
-    # Two-digit years: the latest year not in the future.
-    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    # Two-digit years: the latest date not in the future (311226 read in April 2026 is 1926).
+    for year in (2000 + yy, 1900 + yy):
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            continue  # 29 February exists in 2000 but not in 1900, and the other way round
+        if date <= today:
+            return date
+    return None
 
 
 def parse_nik(value: str, *, today: dt.date | None = None) -> NikInfo:
