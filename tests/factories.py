@@ -150,3 +150,40 @@ class Onboarding:
         )
         sub.refresh_from_db()
         return customer, sub
+
+
+# --- Helpers for the service tests (appended) --------------------------------------------
+
+
+def cleaned(**overrides) -> dict:
+    """Registration data as the form cleans it, without creating a coverage row."""
+    from ispcare.customers.forms import RegistrationForm
+
+    form = RegistrationForm(registration_data(**overrides))
+    assert form.is_valid(), form.errors
+    return form.cleaned_data
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows each onboarding table holds: 'nothing changed' is an equal dict."""
+    from ispcare.billing.models import Payment
+    from ispcare.common.models import Sequence
+    from ispcare.customers.models import Application, Customer, Event, Subscription
+    from ispcare.notifications.models import Notification
+    from ispcare.workorders.models import WorkOrder
+
+    models = (
+        User,
+        Application,
+        Customer,
+        Subscription,
+        Event,
+        Equipment,
+        Invoice,
+        Payment,
+        WorkOrder,
+        Notification,
+    )
+    counts = {m.__name__: m.objects.count() for m in models}
+    counts["sequence_total"] = sum(Sequence.objects.values_list("value", flat=True))
+    return counts
