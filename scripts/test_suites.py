@@ -124,7 +124,7 @@ def main(argv: list[str]) -> int:
         [py, "-m", "django", "makemigrations", "--check", "--dry-run"],
         {**r.env, "DJANGO_SETTINGS_MODULE": "ispcare.settings"},
     )
-    unit = ["-m", "not browser", "-q", *r.xdist()]
+    unit = ["-m", "not browser", "-q", "--durations=5", *r.xdist()]
     r.run("sqlite", r.pytest(*unit), pytest=True)
     if reason := postgres_missing():
         r.missing("postgresql", reason)

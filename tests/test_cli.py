@@ -22,7 +22,8 @@ ISPCARE = str(Path(sys.executable).parent / "ispcare")
 def _env(tmp_path, **extra) -> dict:
     """A SQLite project of its own under tmp_path, whatever pass the suite runs in."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.pop("ISPCARE_TESTING", None)
+    for name in ("ISPCARE_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # test-only switches
+        env.pop(name, None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(ISPCARE_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1", **extra)
     return env

@@ -10,7 +10,8 @@ import sys
 
 def _env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.pop("ISPCARE_TESTING", None)
+    for name in ("ISPCARE_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # test-only switches
+        env.pop(name, None)
     env.update(
         DJANGO_SETTINGS_MODULE="ispcare.settings",
         ISPCARE_VAR_DIR=str(tmp_path),
