@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import auth
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from ispcare.common.ratelimit import rate_limited
+from ispcare.common.errors import RateLimited
+from ispcare.common.ratelimit import rate_limit_hit
 
+from .forms import LoginForm
 from .roles import Role
 
 HOME_BY_ROLE = {
@@ -22,32 +24,45 @@ HOME_BY_ROLE = {
 }
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": _(
-            "Wrong login or password. Customers log in with their customer number or email."
-        ),
-        "inactive": _("This account is disabled."),
-    }
+def rate_limited_page(name: str, methods: tuple[str, ...] = ("POST",)):
+    """Like common.ratelimit.rate_limited, but answers 429 with a page people can read."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("Username, customer number or email")
-        self.fields["password"].label = _("Password")
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in methods:
+                try:
+                    rate_limit_hit(request, name)
+                except RateLimited as exc:
+                    return render(
+                        request, "accounts/rate_limited.html", {"message": exc.message}, status=429
+                    )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
-@rate_limited("login")
-def login(request):
-    """Public: the login form."""
+def _safe_next(request) -> str:
     next_url = request.POST.get("next") or request.GET.get("next", "")
-    form = LoginForm(request, data=request.POST or None)
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
+@rate_limited_page("login")
+def login(request):
+    """Public: the login form (limit "login" on POST)."""
+    next_url = _safe_next(request)
+    if request.method != "POST" and request.user.is_authenticated and not next_url:
+        return redirect("accounts:home")
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         auth.login(request, form.get_user())
-        if next_url and url_has_allowed_host_and_scheme(
-            next_url, {request.get_host()}, request.is_secure()
-        ):
-            return redirect(next_url)
-        return redirect("accounts:home")
+        return redirect(next_url or "accounts:home")
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
@@ -56,7 +71,7 @@ login.public = True
 
 @require_POST
 def logout(request):
-    """Public: ends the session (POST only, so a link cannot log someone out)."""
+    """Public: ends the session (POST only, so a link or an image cannot log someone out)."""
     auth.logout(request)
     return redirect("accounts:login")
 
@@ -70,4 +85,4 @@ def home(request):
     return redirect(HOME_BY_ROLE.get(request.user.role, "staff:dashboard"))
 
 
-home.public = True
+home.public = True  # any logged-in role; it only redirects

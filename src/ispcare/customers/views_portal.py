@@ -1,4 +1,4 @@
-"""The customer portal: the customer's own records only."""
+"""The customer portal: the logged-in customer's own records only."""
 
 from __future__ import annotations
 
@@ -6,26 +6,32 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext_lazy as _
 
 from ispcare.accounts.decorators import customer_required
 from ispcare.accounts.roles import Role
 from ispcare.notifications.selectors import inbox_for, unread_count
+from ispcare.notifications.services import inbox_mark_read
 
 from .choices import EventKind
 from .events import event_record
 from .models import Customer
+from .views_public import onboarding_steps
 
 
 def _customer(request) -> Customer:
-    return Customer.objects.select_related("user").get(user=request.user)
+    return get_object_or_404(
+        Customer.objects.select_related("user", "application"), user=request.user
+    )
 
 
 @customer_required
 def dashboard(request):
+    """Customer: number, plan, the service state in plain words, progress and what to do."""
     customer = _customer(request)
     subscription = customer.subscriptions.select_related("plan").first()
     return render(
@@ -34,16 +40,19 @@ def dashboard(request):
         {
             "customer": customer,
             "subscription": subscription,
+            "steps": onboarding_steps(customer.application, subscription),
             "unread": unread_count(user_id=request.user.pk),
             "bank_account": settings.ISP_BANK_ACCOUNT,
+            "office_address": settings.ISP_ADDRESS,
         },
     )
 
 
 @customer_required
 def notifications(request):
+    """Customer: the in-app messages; the ones shown are marked read."""
     rows = list(inbox_for(user_id=request.user.pk)[:100])
-    inbox_for(user_id=request.user.pk).filter(read_at__isnull=True).update(read_at=timezone.now())
+    inbox_mark_read(user_id=request.user.pk, ids=[n.pk for n in rows if n.read_at is None])
     return render(request, "customers/portal/notifications.html", {"rows": rows})
 
 
@@ -52,26 +61,47 @@ def _user_from_link(uidb64: str, token: str):
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
         return None
-    user = auth.get_user_model().objects.filter(pk=pk, role=Role.CUSTOMER, is_active=True).first()
+    user = (
+        auth.get_user_model()
+        .objects.filter(pk=pk, role=Role.CUSTOMER, is_active=True, customer__isnull=False)
+        .first()
+    )
     if user is None or not default_token_generator.check_token(user, token):
         return None
     return user
 
 
+class WelcomePasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _(
+            "At least 8 characters, not only numbers, not your customer number."
+        )
+        self.fields["new_password2"].label = _("The same password again")
+        self.fields["new_password2"].help_text = ""
+
+
 def welcome(request, uidb64: str, token: str):
-    """Public with the signed one-time link from the welcome message: set the portal password."""
+    """Public with the one-time link of the welcome message: set the portal password.
+
+    The token is Django's password-reset token: it depends on the password hash and the
+    last login, so it stops working once used (and after PASSWORD_RESET_TIMEOUT).
+    """
     user = _user_from_link(uidb64, token)
     if user is None:
-        return render(request, "customers/portal/welcome_invalid.html", status=400)
-    form = SetPasswordForm(user, request.POST or None)
+        days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+        return render(request, "customers/portal/welcome_invalid.html", {"days": days}, status=400)
+    form = WelcomePasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        form.save()  # changes the password hash, so the link cannot be used again
+        with transaction.atomic():
+            form.save()
+            event_record(customer=user.customer, kind=EventKind.PORTAL_PASSWORD_SET, actor=user)
         auth.login(request, user, backend="ispcare.accounts.backends.LoginBackend")
-        event_record(customer=user.customer, kind=EventKind.PORTAL_PASSWORD_SET, actor=user)
         return redirect("portal:dashboard")
     return render(
         request, "customers/portal/welcome.html", {"form": form, "customer": user.customer}
     )
 
 
-welcome.public = True
+welcome.public = True  # protected by the signed one-time token instead of a login

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ispcare.common.effects import on_commit
 
@@ -73,3 +73,10 @@ def message_send(*, message: Message) -> list[Notification]:
 
             on_commit(notification_deliver, row.pk)
     return rows
+
+
+def inbox_mark_read(*, user_id: int, ids: list[int]) -> int:
+    """Mark the user's in-app notifications `ids` read (the ones a page has shown them)."""
+    return Notification.objects.filter(
+        user_id=user_id, channel=Channel.INAPP, pk__in=ids, read_at__isnull=True
+    ).update(read_at=timezone.now())
