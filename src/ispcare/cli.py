@@ -86,7 +86,15 @@ def _wait_for_web(port: str, procs: list[subprocess.Popen], timeout: float = 60)
 
 
 def _supervise(procs: list[subprocess.Popen], ready=None) -> int:
+    def kill(*_args) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+
     def stop(*_args) -> None:
+        # A second Ctrl-C (or SIGTERM) while they shut down kills them instead of aborting us.
+        signal.signal(signal.SIGINT, kill)
+        signal.signal(signal.SIGTERM, kill)
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
