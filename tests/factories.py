@@ -50,7 +50,7 @@ class PlanFactory(factory.django.DjangoModelFactory):
 def staff_user(role: str, **kwargs) -> User:
     n = next(_seq)
     user = User.objects.create_user(
-        username=f"{role}{n}", password="pass-" + role, role=role, first_name=role.title(), **kwargs
+        username=f"{role}{n}", password="pass-" + role, role=role, **{"first_name": role.title(), **kwargs}
     )
     return user
 
@@ -187,3 +187,33 @@ def row_counts() -> dict[str, int]:
     counts = {m.__name__: m.objects.count() for m in models}
     counts["sequence_total"] = sum(Sequence.objects.values_list("value", flat=True))
     return counts
+
+
+def _fast_passwords(settings):
+    """Import as a fixture (`from tests.factories import fast_passwords`): MD5 hashing in tests
+    that make many users, where PBKDF2 would spend most of the time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _as_fixture():
+    import pytest
+
+    return pytest.fixture(autouse=True, name="fast_passwords")(_fast_passwords)
+
+
+fast_passwords = _as_fixture()
+
+
+def subscription_in(onboarding: Onboarding, state: str, *, deposit: bool = False, device=False):
+    """A freshly approved subscription put straight into `state` (bypassing the machine),
+    optionally with the deposit recorded and a device installed, to test one transition."""
+    from ispcare.customers.models import Subscription
+
+    _, sub = onboarding.approved()
+    Subscription.objects.filter(pk=sub.pk).update(
+        state=state, deposit_paid_at=timezone.now() if deposit else None
+    )
+    if device:
+        Equipment.objects.filter(pk=equipment().pk).update(status="installed", subscription=sub)
+    sub.refresh_from_db()
+    return sub
