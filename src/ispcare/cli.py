@@ -92,9 +92,10 @@ def _supervise(procs: list[subprocess.Popen], ready=None) -> int:
                 p.kill()
 
     def stop(*_args) -> None:
-        # A second Ctrl-C (or SIGTERM) while they shut down kills them instead of aborting us.
+        # A second Ctrl-C while they shut down kills them instead of aborting us; a repeated
+        # SIGTERM (make and `timeout` both forward one) waits for the graceful stop.
         signal.signal(signal.SIGINT, kill)
-        signal.signal(signal.SIGTERM, kill)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
