@@ -71,7 +71,7 @@ def invoice_list(request):
     outstanding = rows.filter(status__in=OPEN_STATUSES).aggregate(
         total=Sum(F("amount") - F("amount_paid"))
     )["total"]
-    tabs = [("", _("All")), (OPEN, _("Open")), *InvoiceStatus.choices]
+    tabs = [("", _("All")), (OPEN, _("All open")), *InvoiceStatus.choices]
     return render(
         request,
         "billing/staff/invoice_list.html",
