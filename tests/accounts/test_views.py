@@ -168,3 +168,16 @@ def test_rate_limit_counts_per_address(client, customer, limits_on):
         _login(client, customer.number, "salah", REMOTE_ADDR="10.0.0.1")
     assert _login(client, customer.number, "salah", REMOTE_ADDR="10.0.0.1").status_code == 429
     assert _login(client, customer.number, PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+@pytest.mark.parametrize("namespace", ["accounts", "customers", "portal", "portal_billing"])
+def test_every_page_declares_who_may_open_it(namespace):
+    """Public pages say so; the rest name a capability (customer_required names "portal")."""
+    from django.urls import get_resolver
+
+    _prefix, resolver = get_resolver().namespace_dict[namespace]
+    for pattern in resolver.url_patterns:
+        view = pattern.callback
+        assert getattr(view, "public", False) or getattr(view, "required_capability", None), (
+            f"{namespace}:{pattern.name} declares no protection"
+        )

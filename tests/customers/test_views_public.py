@@ -287,3 +287,12 @@ def test_indonesian_by_default_and_english_after_the_switch(client):
     assert '<html lang="en">' in html
     assert "Customer service" in html and "Layanan pelanggan" not in html
     assert "Register now" in html
+
+
+def test_status_link_is_rate_limited_on_get(client, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "registration_status": (2, 60)}
+    cache.clear()
+    url = reverse("customers:registration_status", args=[status_token(factories.submit())])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    cache.clear()
