@@ -181,3 +181,16 @@ def test_every_page_declares_who_may_open_it(namespace):
         assert getattr(view, "public", False) or getattr(view, "required_capability", None), (
             f"{namespace}:{pattern.name} declares no protection"
         )
+
+
+def test_login_switches_to_the_persons_language_unless_one_was_chosen(client, onboarding):
+    customer, _ = onboarding.approved()
+    customer.user.language = "en"
+    customer.user.set_password(PASSWORD)
+    customer.user.save()
+    response = _login(client, customer.number)
+    assert response.cookies["ispcare_language"].value == "en"
+    assert '<html lang="en">' in client.get(reverse("portal:dashboard")).content.decode()
+    chosen = Client()
+    chosen.cookies["ispcare_language"] = "id"
+    assert "ispcare_language" not in _login(chosen, customer.number).cookies

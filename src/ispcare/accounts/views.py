@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -44,6 +45,16 @@ def rate_limited_page(name: str, methods: tuple[str, ...] = ("POST",)):
     return decorator
 
 
+def remember_language(request, response, user) -> None:
+    """Speak the person's own language unless they already chose one in this browser."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if user.language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+
+
 def _safe_next(request) -> str:
     next_url = request.POST.get("next") or request.GET.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(
@@ -61,8 +72,11 @@ def login(request):
         return redirect("accounts:home")
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        auth.login(request, form.get_user())
-        return redirect(next_url or "accounts:home")
+        user = form.get_user()
+        auth.login(request, user)
+        response = redirect(next_url or "accounts:home")
+        remember_language(request, response, user)
+        return response
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 

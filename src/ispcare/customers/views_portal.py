@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ispcare.accounts.decorators import customer_required
 from ispcare.accounts.roles import Role
+from ispcare.accounts.views import remember_language
 from ispcare.notifications.selectors import inbox_for, unread_count
 from ispcare.notifications.services import inbox_mark_read
 
@@ -98,7 +99,9 @@ def welcome(request, uidb64: str, token: str):
             form.save()
             event_record(customer=user.customer, kind=EventKind.PORTAL_PASSWORD_SET, actor=user)
         auth.login(request, user, backend="ispcare.accounts.backends.LoginBackend")
-        return redirect("portal:dashboard")
+        response = redirect("portal:dashboard")
+        remember_language(request, response, user)
+        return response
     return render(
         request, "customers/portal/welcome.html", {"form": form, "customer": user.customer}
     )
