@@ -100,7 +100,7 @@ def payment_record(
     """Record money received against one invoice; the deposit, once settled, activates service."""
     reference = (reference or "").strip()
     errors: dict[str, list] = {}
-    if not isinstance(amount, int) or amount <= 0:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         errors["amount"] = [_("Enter an amount above zero, in whole rupiah.")]
     if method not in PaymentMethod.values:
         errors["method"] = [_("Choose a payment method.")]
