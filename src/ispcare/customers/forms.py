@@ -71,6 +71,12 @@ class RegistrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = Plan.objects.filter(is_active=True)
         self.fields["plan"].empty_label = None
+        self.fields["plan"].error_messages.update(
+            {
+                "required": _("Choose a plan."),
+                "invalid_choice": _("Choose one of the plans we offer."),
+            }
+        )
         for name, label in CONSENTS.items():
             self.fields[name] = forms.BooleanField(
                 label=label,
