@@ -121,7 +121,7 @@ BAD_INPUT = {
     "bad phone": ({"phone": "12345"}, "phone", "phone number"),
     "past date": ({"preferred_date": _past}, "preferred_date", "from tomorrow"),
     "missing consent": ({"consent_deposit": None}, "consent_deposit", "must agree"),
-    "missing plan": ({"plan": None}, "plan", "required"),
+    "missing plan": ({"plan": None}, "plan", "choose a plan"),
     "bad postcode": ({"postcode": "55"}, "postcode", "5 digits"),
 }
 
