@@ -33,23 +33,7 @@ class RegistrationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "full_name",
-            "nik",
-            "phone",
-            "email",
-            "street",
-            "rt",
-            "rw",
-            "kelurahan",
-            "kecamatan",
-            "city",
-            "postcode",
-            "latitude",
-            "longitude",
-            "plan",
-            "preferred_date",
-        ]
+        fields = Application.REGISTRATION_FIELDS
         widgets = {
             "preferred_date": forms.DateInput(attrs={"type": "date"}),
             "nik": forms.TextInput(

@@ -89,6 +89,25 @@ class Address(models.Model):
 class Application(Address, TimeStamped):
     """A registration from the public form (or the API), until it is approved or rejected."""
 
+    # What the applicant fills in; everything else is set by the service.
+    REGISTRATION_FIELDS = (
+        "full_name",
+        "nik",
+        "phone",
+        "email",
+        "street",
+        "rt",
+        "rw",
+        "kelurahan",
+        "kecamatan",
+        "city",
+        "postcode",
+        "latitude",
+        "longitude",
+        "plan",
+        "preferred_date",
+    )
+
     reference = models.CharField(_("reference"), max_length=16, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     nik = models.CharField(_("NIK"), max_length=16)

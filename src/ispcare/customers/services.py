@@ -54,7 +54,7 @@ def registration_submit(*, cleaned: dict[str, Any], language: str = "id") -> App
     errors = _duplicates(nik=cleaned["nik"], phone=cleaned["phone"])
     if errors:
         raise Duplicate(_("You are already registered."), fields=errors)
-    fields = {k: v for k, v in cleaned.items() if k in _APPLICATION_FIELDS}
+    fields = {k: v for k, v in cleaned.items() if k in Application.REGISTRATION_FIELDS}
     try:
         with transaction.atomic():
             app = Application.objects.create(
@@ -79,25 +79,6 @@ def registration_submit(*, cleaned: dict[str, Any], language: str = "id") -> App
         errors = _duplicates(nik=cleaned["nik"], phone=cleaned["phone"])
         raise Duplicate(_("You are already registered."), fields=errors) from exc
     return app
-
-
-_APPLICATION_FIELDS = {
-    "full_name",
-    "nik",
-    "phone",
-    "email",
-    "street",
-    "rt",
-    "rw",
-    "kelurahan",
-    "kecamatan",
-    "city",
-    "postcode",
-    "latitude",
-    "longitude",
-    "plan",
-    "preferred_date",
-}
 
 
 def _lock_submitted(application_id: int) -> Application:
