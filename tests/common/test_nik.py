@@ -94,7 +94,10 @@ def test_serial_0000_is_refused():
         "3404O11708900001",  # letter O
         "3404-01-170890-0001",
         "34040117089000 1",
-        "３４０４０１１７０８９０００１",  # full-width digits
+        # Full-width and Arabic-Indic digits: \d matches them and int() reads them, so the
+        # same person could register twice with one NIK written two ways.
+        "".join(chr(0xFF10 + int(d)) for d in "3404011708900001"),
+        "".join(chr(0x0660 + int(d)) for d in "3404011708900001"),
     ],
 )
 def test_wrong_length_or_non_digits_are_refused(value):
@@ -147,14 +150,18 @@ def test_mask_nik_keeps_region_and_last_two_digits():
 
 def test_mask_text_masks_every_16_digit_run_but_not_longer_or_shorter_ones():
     text = "nik 3404011708900123, ref 12345678901234567, phone +628123456789"
-    assert mask_text(text) == (
-        "nik 3404**********23, ref 12345678901234567, phone +628123456789"
-    )
+    assert mask_text(text) == ("nik 3404**********23, ref 12345678901234567, phone +628123456789")
 
 
 def test_log_filter_masks_a_nik_passed_as_an_argument():
     record = logging.LogRecord(
-        "ispcare.test", logging.INFO, __file__, 1, "approved %s (%s)", ("3404011708900123", "x"), None
+        "ispcare.test",
+        logging.INFO,
+        __file__,
+        1,
+        "approved %s (%s)",
+        ("3404011708900123", "x"),
+        None,
     )
     assert MaskNikFilter().filter(record) is True
     assert record.getMessage() == "approved 3404**********23 (x)"

@@ -58,7 +58,7 @@ PROVINCE_CODES = frozenset(
         97,
     }
 )
-NIK_RE = re.compile(r"^\d{16}$")
+NIK_RE = re.compile(r"^[0-9]{16}$")  # ASCII only: \d also matches other scripts
 
 
 @dataclass(frozen=True)
