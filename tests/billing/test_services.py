@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def installed(onboarding):
-    customer, sub = onboarding.installed()
+    _customer, sub = onboarding.installed()
     deposit = Invoice.objects.get(subscription=sub, kind=InvoiceKind.DEPOSIT)
     return sub, deposit
 
@@ -79,7 +79,7 @@ def test_final_part_activates(onboarding, installed):
 
 
 def test_installation_invoice_payment_does_not_activate(onboarding):
-    customer, sub, order = onboarding.scheduled()
+    _customer, sub, _order = onboarding.scheduled()
     invoice = Invoice.objects.get(subscription=sub, kind=InvoiceKind.INSTALLATION)
     _pay(onboarding, invoice, invoice.amount, "KW-9", method="cash")
     sub.refresh_from_db()
@@ -87,7 +87,7 @@ def test_installation_invoice_payment_does_not_activate(onboarding):
 
 
 def test_duplicate_reference_is_refused_and_changes_nothing(onboarding, installed):
-    sub, deposit = installed
+    _sub, deposit = installed
     _pay(onboarding, deposit, 100_000, "TRF-777")
     before = row_counts()
     with pytest.raises(Duplicate) as exc:
@@ -99,7 +99,7 @@ def test_duplicate_reference_is_refused_and_changes_nothing(onboarding, installe
 
 
 def test_same_reference_for_another_method_is_a_different_receipt(onboarding, installed):
-    sub, deposit = installed
+    _sub, deposit = installed
     _pay(onboarding, deposit, 100_000, "001", method="bank_transfer")
     _pay(onboarding, deposit, 100_000, "001", method="qris")
     assert Payment.objects.filter(reference="001").count() == 2
@@ -117,7 +117,7 @@ def test_amount_above_the_balance_is_refused(onboarding, installed, amount):
 
 
 def test_amount_above_the_remaining_balance_is_refused(onboarding, installed):
-    sub, deposit = installed
+    _sub, deposit = installed
     _pay(onboarding, deposit, 200_000, "TRF-1")
     with pytest.raises(ValidationFailed):
         _pay(onboarding, deposit, 100_001, "TRF-2")
@@ -136,8 +136,10 @@ def test_amount_above_the_remaining_balance_is_refused(onboarding, installed):
         (0, "", "", {"amount", "method", "reference"}),
     ],
 )
-def test_bad_payment_details_are_field_errors(onboarding, installed, amount, method, reference, fields):
-    sub, deposit = installed
+def test_bad_payment_details_are_field_errors(
+    onboarding, installed, amount, method, reference, fields
+):
+    _sub, deposit = installed
     before = row_counts()
     with pytest.raises(ValidationFailed) as exc:
         _pay(onboarding, deposit, amount, reference, method=method)
@@ -147,14 +149,14 @@ def test_bad_payment_details_are_field_errors(onboarding, installed, amount, met
 
 def test_bool_is_not_an_amount(onboarding, installed):
     """True is an int in Python; a checkbox value must not pay Rp 1."""
-    sub, deposit = installed
+    _sub, deposit = installed
     with pytest.raises(ValidationFailed):
         _pay(onboarding, deposit, True)
     assert not Payment.objects.filter(invoice=deposit).exists()
 
 
 def test_paid_invoice_is_a_conflict(onboarding, installed):
-    sub, deposit = installed
+    _sub, deposit = installed
     _pay(onboarding, deposit, deposit.amount, "TRF-1")
     before = row_counts()
     with pytest.raises(Conflict) as exc:
@@ -174,7 +176,7 @@ def test_void_invoice_is_a_conflict(onboarding, installed):
 
 def test_database_refuses_an_overpaid_invoice(installed):
     """The last line of defence if a service ever skipped the balance check."""
-    sub, deposit = installed
+    _sub, deposit = installed
     with pytest.raises(IntegrityError), transaction.atomic():
         Invoice.objects.filter(pk=deposit.pk).update(amount_paid=deposit.amount + 1)
 
@@ -188,9 +190,11 @@ def test_invoice_numbers_are_sequential_per_year_and_unique(onboarding, settings
         numbers = [invoice_number_next() for _ in range(3)]
     assert numbers == [f"INV/{year}/{n:06d}" for n in (1, 2, 3)]
     next_year = dt.date(year + 1, 1, 1)
-    with mock.patch("ispcare.billing.services.timezone.localdate", return_value=next_year):
-        with transaction.atomic():
-            assert invoice_number_next() == f"INV/{year + 1}/000001"
+    with (
+        mock.patch("ispcare.billing.services.timezone.localdate", return_value=next_year),
+        transaction.atomic(),
+    ):
+        assert invoice_number_next() == f"INV/{year + 1}/000001"
     with transaction.atomic():
         assert invoice_number_next() == f"INV/{year}/000004"
 
@@ -206,7 +210,7 @@ def test_invoices_of_the_whole_onboarding_have_distinct_sequential_numbers(onboa
 
 def test_invoice_number_format_is_configurable(onboarding, settings):
     settings.INVOICE_NUMBER_FORMAT = "VN/{year}/{seq:04d}"
-    customer, sub, order = onboarding.scheduled()
+    _customer, sub, _order = onboarding.scheduled()
     invoice = Invoice.objects.get(subscription=sub)
     assert re.fullmatch(r"VN/\d{4}/0001", invoice.number)
 

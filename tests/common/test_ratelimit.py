@@ -58,9 +58,9 @@ def test_next_window_starts_again():
             rate_limit_hit(_request(), "test")
         with pytest.raises(RateLimited):
             rate_limit_hit(_request(), "test")
-    with mock.patch("ispcare.common.ratelimit.time", mock.Mock(time=lambda: 6059.0)):
-        with pytest.raises(RateLimited):  # same window
-            rate_limit_hit(_request(), "test")
+    same_window = mock.Mock(time=lambda: 6059.0)
+    with mock.patch("ispcare.common.ratelimit.time", same_window), pytest.raises(RateLimited):
+        rate_limit_hit(_request(), "test")
     with mock.patch("ispcare.common.ratelimit.time", mock.Mock(time=lambda: 6060.0)):
         rate_limit_hit(_request(), "test")
 

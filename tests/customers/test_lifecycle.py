@@ -147,7 +147,9 @@ def test_access_spec_carries_login_profile_and_state(onboarding):
 
 def test_timestamps_installed_and_first_activation_only(onboarding):
     sub = subscription_in(onboarding, S.PENDING_INSTALLATION, deposit=True, device=True)
-    sub = subscription_transition(subscription_id=sub.pk, action="complete_installation", actor=None)
+    sub = subscription_transition(
+        subscription_id=sub.pk, action="complete_installation", actor=None
+    )
     assert sub.installed_at is not None and sub.activated_at is None
     sub = subscription_transition(subscription_id=sub.pk, action="activate", actor=None)
     first = sub.activated_at
@@ -161,7 +163,9 @@ def test_timestamps_installed_and_first_activation_only(onboarding):
 def test_long_reason_is_cut_on_the_row_but_whole_on_the_event(onboarding):
     sub = subscription_in(onboarding, S.ACTIVE, deposit=True)
     reason = "x" * 300
-    sub = subscription_transition(subscription_id=sub.pk, action="isolate", actor=None, reason=reason)
+    sub = subscription_transition(
+        subscription_id=sub.pk, action="isolate", actor=None, reason=reason
+    )
     assert len(sub.state_reason) == 200
     assert Event.objects.latest("id").reason == reason
 
@@ -184,9 +188,8 @@ def test_activation_tells_the_customer_each_time_after_commit(
 
 def test_refused_transition_enqueues_nothing(onboarding, django_capture_on_commit_callbacks):
     sub = subscription_in(onboarding, S.AWAITING_DEPOSIT)
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(Conflict):
-            subscription_transition(subscription_id=sub.pk, action="activate", actor=None)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Conflict):
+        subscription_transition(subscription_id=sub.pk, action="activate", actor=None)
     assert callbacks == []
 
 

@@ -84,8 +84,7 @@ def test_approve_relinks_the_application_events_to_the_customer(reviewer):
 
 def test_consecutive_approvals_get_consecutive_numbers_and_distinct_logins(reviewer):
     customers = [
-        registration_approve(application_id=factories.submit().pk, actor=reviewer)
-        for _ in range(3)
+        registration_approve(application_id=factories.submit().pk, actor=reviewer) for _ in range(3)
     ]
     seqs = [int(c.number.rsplit("-", 1)[1]) for c in customers]
     assert seqs == [1, 2, 3]
@@ -100,13 +99,17 @@ def test_customer_number_format_is_configurable(reviewer, settings):
     assert customer.user.username == customer.number
 
 
-def test_approve_twice_is_a_conflict_and_changes_nothing(reviewer, django_capture_on_commit_callbacks):
+def test_approve_twice_is_a_conflict_and_changes_nothing(
+    reviewer, django_capture_on_commit_callbacks
+):
     app = factories.submit()
     registration_approve(application_id=app.pk, actor=reviewer)
     before = row_counts()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(Conflict) as exc:
-            registration_approve(application_id=app.pk, actor=reviewer)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Conflict) as exc,
+    ):
+        registration_approve(application_id=app.pk, actor=reviewer)
     assert exc.value.code == "application.already_reviewed"
     assert exc.value.status == 409
     assert callbacks == []
@@ -162,7 +165,9 @@ def _approve_with_welcome(capture, reviewer, language="id"):
     factories.coverage()
     mail.outbox.clear()
     with capture(execute=True):
-        customer = registration_approve(application_id=app.pk, actor=reviewer, coverage_override=True)
+        customer = registration_approve(
+            application_id=app.pk, actor=reviewer, coverage_override=True
+        )
     welcome = [m for m in mail.outbox if customer.number in m.subject]
     assert len(welcome) == 1, [m.subject for m in mail.outbox]
     return customer, welcome[0]
@@ -222,9 +227,8 @@ def test_welcome_is_in_the_applicants_language_and_queued_in_app(
 
 def test_no_welcome_when_the_approval_is_refused(reviewer, django_capture_on_commit_callbacks):
     app = registration_submit(cleaned=cleaned())
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(Conflict):
-            registration_approve(application_id=app.pk, actor=reviewer)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict):
+        registration_approve(application_id=app.pk, actor=reviewer)
     assert mail.outbox == []
     assert not Notification.objects.filter(template_key="welcome").exists()
     assert not Sequence.objects.filter(value__gt=0).exists()

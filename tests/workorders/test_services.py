@@ -218,7 +218,7 @@ def test_one_unknown_serial_among_good_ones_refuses_all(onboarding, job):
 
 
 def test_serial_installed_elsewhere_is_refused(onboarding, job):
-    other_customer, other_sub = onboarding.installed()
+    _other_customer, other_sub = onboarding.installed()
     taken = other_sub.equipment.get()
     before = row_counts()
     with pytest.raises(ValidationFailed) as exc:
@@ -285,9 +285,7 @@ def test_repair_visit_cannot_be_completed_as_an_installation(onboarding, job):
     _assert_untouched(job, before)
 
 
-def test_subscription_cancelled_after_scheduling_refuses_and_rolls_everything_back(
-    onboarding, job
-):
+def test_subscription_cancelled_after_scheduling_refuses_and_rolls_everything_back(onboarding, job):
     subscription_transition(subscription_id=job.sub.pk, action="cancel", actor=None)
     before = row_counts()
     with pytest.raises(Conflict) as exc:
