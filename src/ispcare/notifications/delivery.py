@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 def notification_deliver(*, notification_id: int) -> bool:
     """Send it; on failure keep it queued with the error so it is retried and visible."""
+    failure: Exception | None = None
     with transaction.atomic():
         row = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if row is None or row.status != Status.QUEUED:
@@ -28,7 +29,10 @@ def notification_deliver(*, notification_id: int) -> bool:
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             row.save(update_fields=["attempts", "last_error"])
             log.warning("notification %s not delivered: %s", row.pk, row.last_error)
-            raise
-        row.status, row.sent_at, row.last_error = Status.SENT, timezone.now(), ""
-        row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+            failure = exc  # raised after the commit, or the error would roll back with it
+        else:
+            row.status, row.sent_at, row.last_error = Status.SENT, timezone.now(), ""
+            row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    if failure is not None:
+        raise failure
     return True
