@@ -1,0 +1,268 @@
+"""Every role on every staff and portal route: allowed, 403, or (another customer's record) 404.
+
+The matrix is generic: it walks the URL patterns of the guarded namespaces, reads the
+`required_capability` that the decorators of accounts/decorators.py put on each view (a
+capability of accounts/roles.py, or "portal" for customer pages) and expects:
+
+- anonymous: a redirect to the login page;
+- a role that has the capability: anything but 403 (and no server error);
+- any other role: 403;
+- a customer asking for another customer's record: 404; an unknown id: 404 for allowed roles.
+
+A view without `required_capability` fails, unless it declares itself public
+(`view.public = True`, protected by a signed token instead) and is listed in PUBLIC below.
+A URL argument the matrix does not know how to fill fails too: teach OBJECT_FOR_ARG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ispcare.accounts.roles import CAPABILITIES, Role
+from ispcare.billing.choices import InvoiceKind
+from ispcare.billing.models import Invoice
+from ispcare.customers.models import Application
+from ispcare.workorders.models import WorkOrder
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NAMESPACES = ("staff", "workorders", "billing", "portal", "portal_billing")
+# Public on purpose (signed one-time link); each must also set `view.public = True`.
+PUBLIC = {"portal:welcome"}
+
+# Which object a URL argument names: by argument, and for `pk` by a word in the route name.
+OBJECT_FOR_ARG = {
+    "customer_pk": "customer",
+    "subscription_pk": "subscription",
+    "application_pk": "application",
+    "invoice_pk": "invoice",
+    "work_order_pk": "work_order",
+}
+OBJECT_FOR_PK = (  # first match wins
+    ("registration", "application"),
+    ("invoice", "invoice"),
+    ("payment", "invoice"),
+    ("job", "work_order"),
+    ("installation_complete", "work_order"),
+    ("work_order", "work_order"),
+    ("subscription", "subscription"),
+    ("customer", "customer"),
+)
+ANONYMOUS = "anonymous"
+ROLES = [ANONYMOUS, *Role.values]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespace:name
+    args: tuple[str, ...]
+    view: Any
+
+    @property
+    def capability(self) -> str | None:
+        return getattr(self.view, "required_capability", None)
+
+
+def _walk(patterns, namespace: str | None = None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern) and namespace in NAMESPACES and p.name:
+            yield Route(f"{namespace}:{p.name}", tuple(p.pattern.converters), p.callback)
+
+
+ROUTES = sorted(_walk(get_resolver().url_patterns), key=lambda r: r.name)
+
+
+def _object_kind(route: Route, arg: str) -> str:
+    if arg in OBJECT_FOR_ARG:
+        return OBJECT_FOR_ARG[arg]
+    if arg == "pk":
+        for word, kind in OBJECT_FOR_PK:
+            if word in route.name.split(":", 1)[1]:
+                return kind
+    pytest.fail(f"{route.name}: teach the matrix which object the argument {arg!r} names")
+
+
+def _allowed(capability: str) -> set[str]:
+    if capability == "portal":
+        return {Role.CUSTOMER}
+    assert capability in CAPABILITIES, f"unknown capability {capability!r}"
+    return set(CAPABILITIES[capability])
+
+
+class World:
+    """One user per role; two customers with records in every state the routes point at."""
+
+    def __init__(self) -> None:
+        o = factories.Onboarding()
+        self.mine_customer, mine_sub = o.installed()  # installed: deposit invoice open
+        other_customer, other_sub, other_order = o.scheduled()  # job open for o.technician
+        self.users = {
+            Role.REGISTRATION: o.registration,
+            Role.TECHNICIAN: o.technician,
+            Role.FINANCE: o.finance,
+            Role.CUSTOMER: self.mine_customer.user,
+        }
+        for role in Role.values:
+            self.users.setdefault(role, factories.staff_user(role))
+        open_app = factories.submit()
+        mine_order = WorkOrder.objects.get(subscription=mine_sub)
+        # Staff routes use the scheduled customer's records: every action is still possible.
+        self.staff_objects = {
+            "customer": other_customer,
+            "subscription": other_sub,
+            "application": open_app,
+            "invoice": Invoice.objects.get(subscription=other_sub, kind=InvoiceKind.INSTALLATION),
+            "work_order": other_order,
+        }
+        # Portal routes: the logged-in customer's own records, and someone else's.
+        self.own = {
+            "customer": self.mine_customer,
+            "subscription": mine_sub,
+            "application": self.mine_customer.application,
+            "invoice": Invoice.objects.get(subscription=mine_sub, kind=InvoiceKind.DEPOSIT),
+            "work_order": mine_order,
+        }
+        self.others = {
+            "customer": other_customer,
+            "subscription": other_sub,
+            "application": Application.objects.get(pk=other_customer.application_id),
+            "invoice": Invoice.objects.get(subscription=other_sub, kind=InvoiceKind.INSTALLATION),
+            "work_order": other_order,
+        }
+
+    def url(self, route: Route, objects: dict | None = None, missing: bool = False) -> str:
+        objects = objects or self.staff_objects
+        kwargs = {
+            arg: 999_999 if missing else objects[_object_kind(route, arg)].pk for arg in route.args
+        }
+        return reverse(route.name, kwargs=kwargs)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+def _request(client: Client, user, method: str, url: str) -> int:
+    """One request in a savepoint that is rolled back: a POST that succeeds changes nothing
+    for the next role."""
+    with transaction.atomic():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = getattr(client, method)(url)
+        status = response.status_code
+        location = response.get("Location", "")
+        transaction.set_rollback(True)
+    return status if status != 302 else (302, location)  # type: ignore[return-value]
+
+
+def _method(client: Client, world: World, route: Route, url: str) -> str:
+    """GET, unless the page only takes POST (its allowed users get 405 on GET)."""
+    role = sorted(_allowed(route.capability))[0]
+    status = _request(client, world.users[role], "get", url)
+    return "post" if status == 405 else "get"
+
+
+def test_the_matrix_sees_every_namespace():
+    seen = {r.name.split(":")[0] for r in ROUTES}
+    assert seen == set(NAMESPACES), f"namespaces without routes: {set(NAMESPACES) - seen}"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
+def test_route_permissions(world, route):
+    if route.name in PUBLIC:
+        assert getattr(route.view, "public", False) is True, f"{route.name} is not marked public"
+        return
+    assert getattr(route.view, "public", False) is not True, (
+        f"{route.name} says it is public: add it to PUBLIC in this test if that is intended"
+    )
+    assert route.capability, (
+        f"{route.name} has no required_capability: guard the view with "
+        "@capability_required(...) or @customer_required"
+    )
+    allowed = _allowed(route.capability)
+    client = Client()
+    url = world.url(route, world.own if route.capability == "portal" else None)
+    method = _method(client, world, route, url)
+    login = resolve_url(settings.LOGIN_URL)
+    failures = []
+
+    for role in ROLES:
+        user = None if role == ANONYMOUS else world.users[role]
+        try:
+            got = _request(client, user, method, url)
+        except Exception as exc:  # a server error: report it with the role
+            failures.append(f"{role}: {method.upper()} raised {type(exc).__name__}: {exc}")
+            continue
+        if role == ANONYMOUS:
+            ok = isinstance(got, tuple) and got[1].startswith(login) and "next=" in got[1]
+            expected = f"302 to {login}?next=..."
+        elif role in allowed:
+            ok = got != 403 and got != 501 and got != 404
+            expected = "allowed (not 403/404/501)"
+        else:
+            ok = got == 403
+            expected = "403"
+        if not ok:
+            failures.append(f"{role}: {method.upper()} {url} -> {got}, expected {expected}")
+
+    # Anonymous never reaches the page by the other method either.
+    other = "post" if method == "get" else "get"
+    got = _request(client, None, other, url)
+    if not (got == 405 or (isinstance(got, tuple) and got[1].startswith(login))):
+        failures.append(f"anonymous: {other.upper()} {url} -> {got}, expected login or 405")
+
+    if route.args:
+        # An id that does not exist is a 404 for an allowed user, never a server error.
+        user = world.users[sorted(allowed)[0]]
+        missing = world.url(route, missing=True)
+        try:
+            got = _request(client, user, method, missing)
+        except Exception as exc:
+            got = f"raised {type(exc).__name__}: {exc}"
+        if got != 404:
+            failures.append(f"unknown id: {method.upper()} {missing} -> {got}, expected 404")
+        if route.capability == "portal":
+            # Another customer's record: 404, so its existence does not leak.
+            theirs = world.url(route, world.others)
+            got = _request(client, world.users[Role.CUSTOMER], method, theirs)
+            if got != 404:
+                failures.append(f"other customer's record: {theirs} -> {got}, expected 404")
+
+    assert not failures, f"{route.name} ({route.capability}):\n  " + "\n  ".join(failures)
+
+
+def test_every_capability_is_used_by_a_route_or_documented():
+    """A capability no route asks for is either dead or guarded somewhere the matrix misses."""
+    used = {r.capability for r in ROUTES}
+    unused = set(CAPABILITIES) - used
+    # accounts.manage guards the API token admin, outside these namespaces.
+    assert unused <= {"accounts.manage"}, f"capabilities no page uses: {sorted(unused)}"
+
+
+PORTAL_PAGES = [r for r in ROUTES if r.capability == "portal" and not r.args]
+
+
+@pytest.mark.parametrize("route", PORTAL_PAGES, ids=[r.name for r in PORTAL_PAGES])
+def test_portal_pages_show_only_the_customers_own_records(world, route):
+    """Portal pages without an id in the URL pick records by the logged-in user: nothing of
+    another customer may appear on them."""
+    client = Client()
+    client.force_login(world.users[Role.CUSTOMER])
+    page = client.get(reverse(route.name)).content.decode()
+    other, own = world.others, world.own
+    for text in (other["customer"].number, other["invoice"].number, other["customer"].full_name):
+        if text != own["customer"].full_name:  # the factories give everyone the same name
+            assert text not in page, f"{route.name} shows {text!r} of another customer"
