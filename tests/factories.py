@@ -189,21 +189,6 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
-def _fast_passwords(settings):
-    """Import as a fixture (`from tests.factories import fast_passwords`): MD5 hashing in tests
-    that make many users, where PBKDF2 would spend most of the time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _as_fixture():
-    import pytest
-
-    return pytest.fixture(autouse=True, name="fast_passwords")(_fast_passwords)
-
-
-fast_passwords = _as_fixture()
-
-
 def subscription_in(onboarding: Onboarding, state: str, *, deposit: bool = False, device=False):
     """A freshly approved subscription put straight into `state` (bypassing the machine),
     optionally with the deposit recorded and a device installed, to test one transition."""

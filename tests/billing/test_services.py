@@ -24,7 +24,7 @@ from ispcare.customers.choices import EventKind, SubscriptionState
 from ispcare.customers.lifecycle import access_state
 from ispcare.customers.models import Subscription
 from ispcare.network.specs import AccessState
-from tests.factories import fast_passwords, row_counts  # noqa: F401 (fixture)
+from tests.factories import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from ispcare.customers.choices import ApplicationStatus
 from ispcare.customers.models import Application, Customer, Subscription
 from ispcare.customers.services import registration_approve, registration_submit
 from tests import factories
-from tests.factories import cleaned, fast_passwords  # noqa: F401 (fixture)
+from tests.factories import cleaned
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

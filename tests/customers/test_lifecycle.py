@@ -13,7 +13,7 @@ from ispcare.customers.lifecycle import MACHINE, access_spec, access_state, subs
 from ispcare.customers.models import Event, Subscription
 from ispcare.customers.services import subscription_deposit_recorded
 from ispcare.network.specs import AccessState
-from tests.factories import fast_passwords, subscription_in  # noqa: F401 (fixture)
+from tests.factories import subscription_in
 
 pytestmark = pytest.mark.django_db
 

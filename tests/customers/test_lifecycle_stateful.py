@@ -41,7 +41,7 @@ from ispcare.customers.services import registration_approve, registration_reject
 from ispcare.workorders.models import WorkOrder
 from ispcare.workorders.services import installation_complete, installation_schedule
 from tests import factories
-from tests.factories import fast_passwords, row_counts  # noqa: F401 (fixture)
+from tests.factories import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from ispcare.notifications.models import Channel, Notification, Status
 from ispcare.notifications.selectors import inbox_for, unread_count
 from ispcare.notifications.services import Message, inbox_mark_read, message_send
 from tests import factories
-from tests.factories import fast_passwords  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
