@@ -50,7 +50,10 @@ class PlanFactory(factory.django.DjangoModelFactory):
 def staff_user(role: str, **kwargs) -> User:
     n = next(_seq)
     user = User.objects.create_user(
-        username=f"{role}{n}", password="pass-" + role, role=role, **{"first_name": role.title(), **kwargs}
+        username=f"{role}{n}",
+        password="pass-" + role,
+        role=role,
+        **{"first_name": role.title(), **kwargs},
     )
     return user
 
