@@ -172,3 +172,29 @@ def test_two_identical_registrations_at_once_make_one_application():
     assert isinstance(errors[0], Duplicate)
     assert set(errors[0].fields) == {"nik", "phone"}
     assert Application.objects.count() == 1
+
+
+def test_same_receipt_on_two_invoices_at_once_is_one_payment_and_a_duplicate(onboarding):
+    """Different invoices do not lock each other: the unique index decides, and the loser
+    must get the same Duplicate answer as when the first payment had already committed."""
+    _, first = onboarding.installed()
+    _, second = onboarding.installed()
+    invoices = [
+        Invoice.objects.get(subscription=s, kind=InvoiceKind.DEPOSIT) for s in (first, second)
+    ]
+
+    def pay(invoice):
+        return lambda: payment_record(
+            invoice_id=invoice.pk,
+            amount=100_000,
+            method="bank_transfer",
+            reference="TRF-TWICE",
+            actor=onboarding.finance,
+        )
+
+    results = run_parallel([pay(invoices[0]), pay(invoices[1])])
+    errors = _errors(results)
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], Duplicate), repr(errors[0])
+    assert set(errors[0].fields) == {"reference"}
+    assert Payment.objects.filter(reference="TRF-TWICE").count() == 1

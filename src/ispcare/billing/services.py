@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,20 +130,28 @@ def payment_record(
                     ]
                 },
             )
-        if Payment.objects.filter(method=method, reference=reference).exists():
-            raise Duplicate(
-                _("This receipt number was already recorded."),
-                fields={"reference": [_("This receipt number was already recorded.")]},
-            )
-        payment = Payment.objects.create(
-            invoice=invoice,
-            customer=invoice.customer,
-            amount=amount,
-            method=method,
-            reference=reference,
-            received_by=actor,
-            note=note,
+        duplicate = Duplicate(
+            _("This receipt number was already recorded."),
+            fields={"reference": [_("This receipt number was already recorded.")]},
         )
+        if Payment.objects.filter(method=method, reference=reference).exists():
+            raise duplicate
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    invoice=invoice,
+                    customer=invoice.customer,
+                    amount=amount,
+                    method=method,
+                    reference=reference,
+                    received_by=actor,
+                    note=note,
+                )
+        except IntegrityError:
+            # A payment on another invoice with this receipt committed since the check above.
+            if Payment.objects.filter(method=method, reference=reference).exists():
+                raise duplicate from None
+            raise
         invoice.amount_paid += amount
         invoice.status = (
             InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.PARTIALLY_PAID
