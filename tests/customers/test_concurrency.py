@@ -198,3 +198,34 @@ def test_same_receipt_on_two_invoices_at_once_is_one_payment_and_a_duplicate(onb
     assert isinstance(errors[0], Duplicate), repr(errors[0])
     assert set(errors[0].fields) == {"reference"}
     assert Payment.objects.filter(reference="TRF-TWICE").count() == 1
+
+
+def test_one_device_installed_at_two_customers_at_once_goes_to_one(onboarding):
+    from ispcare.customers.models import Equipment
+    from ispcare.workorders.services import installation_complete
+
+    jobs = [onboarding.scheduled() for _ in range(2)]
+    device = factories.equipment()
+
+    def complete(n: int):
+        _, sub, order = jobs[n]
+        return lambda: installation_complete(
+            work_order_id=order.pk,
+            actor=onboarding.technician,
+            serials=[device.serial],
+            amount=sub.plan.installation_fee,
+            method="cash",
+            receipt_number=f"KW-{n}",
+        )
+
+    results = run_parallel([complete(0), complete(1)])
+    errors = _errors(results)
+    assert len(errors) == 1 and isinstance(errors[0], ValidationFailed), results
+    assert "equipment" in errors[0].fields
+    device.refresh_from_db()
+    winner = next(sub for (_, sub, _), (ok, _) in zip(jobs, results, strict=True) if ok)
+    assert device.subscription_id == winner.pk
+    states = sorted(Subscription.objects.values_list("state", flat=True))
+    assert states == ["awaiting_deposit", "pending_installation"]
+    assert Payment.objects.count() == 1
+    assert Equipment.objects.filter(status="installed").count() == 1
