@@ -36,7 +36,7 @@ from ispcare.common.errors import Conflict, DomainError, ValidationFailed
 from ispcare.customers.choices import ApplicationStatus, EventKind
 from ispcare.customers.choices import SubscriptionState as S
 from ispcare.customers.lifecycle import MACHINE, access_state, subscription_transition
-from ispcare.customers.models import Application, Event, Subscription
+from ispcare.customers.models import Application, Equipment, Event, Subscription
 from ispcare.customers.services import registration_approve, registration_reject
 from ispcare.workorders.models import WorkOrder
 from ispcare.workorders.services import installation_complete, installation_schedule
@@ -283,40 +283,43 @@ class LifecycleMachine(RuleBasedStateMachine):
     # --- invariants ----------------------------------------------------------------------------
 
     @invariant()
-    def model_matches_database(self) -> None:
+    def invariants(self) -> None:
+        """All invariants in one pass, with one query per table (they run after every step)."""
+        rows = {r.pk: r for r in Subscription.objects.all()}
+        deposits = {i.subscription_id: i for i in Invoice.objects.filter(kind=InvoiceKind.DEPOSIT)}
+        changes: dict[int, list] = {}
+        for sub_id, f, t, data in (
+            Event.objects.filter(kind=EventKind.STATE_CHANGED)
+            .order_by("id")
+            .values_list("subscription_id", "from_state", "to_state", "data")
+        ):
+            changes.setdefault(sub_id, []).append((f, t, data))
+        with_devices = set(
+            Equipment.objects.filter(status="installed").values_list("subscription_id", flat=True)
+        )
+
+        # Never active without a recorded deposit: deposit_paid_at AND the invoice paid.
+        for row in rows.values():
+            if row.state == S.ACTIVE:
+                assert row.deposit_paid_at is not None, row
+                deposit = deposits[row.pk]
+                assert deposit.status == InvoiceStatus.PAID and deposit.balance == 0, row
+
         for sub in self.subs:
-            row = Subscription.objects.get(pk=sub.pk)
+            row = rows[sub.pk]
+            # The model and the database agree.
             assert row.state == sub.state
             assert (row.deposit_paid_at is not None) == sub.deposit_paid
-
-    @invariant()
-    def never_active_without_a_recorded_deposit(self) -> None:
-        for row in Subscription.objects.filter(state=S.ACTIVE):
-            assert row.deposit_paid_at is not None
-            deposit = Invoice.objects.get(subscription=row, kind=InvoiceKind.DEPOSIT)
-            assert deposit.status == InvoiceStatus.PAID and deposit.balance == 0
-
-    @invariant()
-    def every_state_change_has_exactly_one_event(self) -> None:
-        for sub in self.subs:
-            events = list(
-                Event.objects.filter(subscription_id=sub.pk, kind=EventKind.STATE_CHANGED)
-                .order_by("id")
-                .values_list("from_state", "to_state", "data")
-            )
+            # Every state change has exactly one event, with matching from/to, in order.
+            events = changes.get(sub.pk, [])
             assert [(f, t) for f, t, _ in events] == sub.changes
+            # The access state on the last change is what access_state says now.
             if events:
                 assert events[-1][2]["access"] == access_state(sub.state).value
+            # Equipment is out, and a deposit invoice exists, exactly after installation.
+            assert (sub.pk in with_devices) == sub.installed
+            assert (sub.pk in deposits) == sub.installed
 
-    @invariant()
-    def equipment_is_out_exactly_after_installation(self) -> None:
-        for sub in self.subs:
-            installed = Subscription.objects.get(pk=sub.pk).equipment.filter(status="installed")
-            assert installed.exists() == sub.installed
-            assert (self._deposit(sub) is not None) == sub.installed
-
-    @invariant()
-    def applications_are_reviewed_once(self) -> None:
         assert Application.objects.filter(status=ApplicationStatus.SUBMITTED).count() == len(
             self.open_apps
         )
