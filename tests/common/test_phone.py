@@ -59,3 +59,10 @@ def test_garbage_is_refused_with_a_code(raw, code):
 def test_display_phone_is_readable_and_tolerates_garbage():
     assert display_phone("+628123456789") == "+62 812-3456-789"
     assert display_phone("not a number") == "not a number"
+
+
+@pytest.mark.parametrize("raw", ["+1 650 253 0000", "+44 7911 123456", "+60 12-345 6789"])
+def test_foreign_numbers_are_refused(raw):
+    with pytest.raises(ValidationError) as err:
+        normalize_phone(raw)
+    assert err.value.code == "phone_not_indonesian"

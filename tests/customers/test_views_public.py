@@ -296,3 +296,12 @@ def test_status_link_is_rate_limited_on_get(client, settings):
     url = reverse("customers:registration_status", args=[status_token(factories.submit())])
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
     cache.clear()
+
+
+def test_full_width_digits_in_rt_and_postcode_are_refused():
+    from ispcare.customers.forms import RegistrationForm
+    from tests.factories import registration_data
+
+    form = RegistrationForm(registration_data(rt="\uff10\uff10\uff13", postcode="\uff15" * 5))
+    assert not form.is_valid()
+    assert "rt" in form.errors and "postcode" in form.errors

@@ -18,7 +18,11 @@ def normalize_phone(value: str) -> str:
         raise ValidationError(_("This is not a phone number."), code="phone_format") from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("This is not a valid phone number."), code="phone_invalid")
-    if number.country_code == 62 and phonenumbers.number_type(number) not in (
+    if number.country_code != 62:
+        raise ValidationError(
+            _("Enter an Indonesian mobile number (08... or +62...)."), code="phone_not_indonesian"
+        )
+    if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):

@@ -87,7 +87,12 @@ class RegistrationForm(forms.ModelForm):
 
     def _digits(self, field: str, length: int | None = None, max_length: int = 3) -> str:
         value = self.cleaned_data[field].strip()
-        if not value.isdigit() or (length and len(value) != length) or len(value) > max_length:
+        # ASCII digits only: str.isdigit() would let full-width and other scripts through.
+        if (
+            not re.fullmatch(r"[0-9]+", value)
+            or (length and len(value) != length)
+            or len(value) > max_length
+        ):
             raise forms.ValidationError(
                 _("Enter %(n)s digits.") % {"n": length}
                 if length
