@@ -17,6 +17,7 @@ from ispcare.customers.lifecycle import subscription_transition
 from ispcare.customers.models import Equipment, Subscription
 from ispcare.workorders.choices import WorkOrderKind, WorkOrderStatus
 from ispcare.workorders.models import WorkOrder
+from ispcare.workorders.selectors import jobs_for_technician
 from ispcare.workorders.services import installation_complete, installation_schedule
 from tests import factories
 from tests.factories import row_counts
@@ -294,3 +295,35 @@ def test_subscription_cancelled_after_scheduling_refuses_and_rolls_everything_ba
     assert row_counts() == before
     assert Equipment.objects.get(pk=job.device.pk).status == EquipmentStatus.IN_STOCK
     assert not Payment.objects.exists()
+
+
+def test_cancel_before_installation_closes_the_job_and_voids_the_unpaid_fee(onboarding):
+    from ispcare.billing.models import Invoice
+    from ispcare.workorders.services import installation_cancel
+
+    customer, sub, order = onboarding.scheduled()
+    installation_cancel(
+        subscription_id=sub.pk, actor=onboarding.registration, reason="Pindah rumah"
+    )
+    order.refresh_from_db()
+    sub.refresh_from_db()
+    assert order.status == "cancelled" and sub.state == "cancelled"
+    assert Invoice.objects.get(subscription=sub, kind="installation").status == "void"
+    assert customer.events.filter(kind="invoice_voided", reason="Pindah rumah").count() == 1
+    assert not list(
+        jobs_for_technician(technician_id=onboarding.technician.pk, day=order.scheduled_date)
+    )
+
+
+def test_cancel_after_installation_is_refused_and_changes_nothing(onboarding):
+    from ispcare.common.errors import Conflict
+    from ispcare.workorders.services import installation_cancel
+
+    _customer, sub = onboarding.installed()
+    with pytest.raises(Conflict):
+        installation_cancel(
+            subscription_id=sub.pk, actor=onboarding.registration, reason="Pindah rumah"
+        )
+    sub.refresh_from_db()
+    assert sub.state == "awaiting_deposit"
+    assert sub.work_orders.get().status == "completed"

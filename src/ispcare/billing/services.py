@@ -186,3 +186,22 @@ def _notify_invoice(invoice_id: int) -> None:
         context={"invoice": invoice, "bank_account": settings.ISP_BANK_ACCOUNT},
         key=f"invoice:{invoice.pk}:issued",
     )
+
+
+def installation_invoice_void_unpaid(*, subscription: Subscription, actor: Any, reason: str) -> int:
+    """The installation did not happen: its invoice, if nothing was paid on it, is void."""
+    voided = Invoice.objects.filter(
+        subscription=subscription,
+        kind=InvoiceKind.INSTALLATION,
+        status=InvoiceStatus.ISSUED,
+        amount_paid=0,
+    ).update(status=InvoiceStatus.VOID)
+    if voided:
+        event_record(
+            customer=subscription.customer,
+            subscription=subscription,
+            kind=EventKind.INVOICE_VOIDED,
+            actor=actor,
+            reason=reason,
+        )
+    return voided

@@ -45,4 +45,5 @@ class EventKind(models.TextChoices):
     EQUIPMENT_INSTALLED = "equipment_installed", _("Equipment installed")
     INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    INVOICE_VOIDED = "invoice_voided", _("Invoice voided")
     PORTAL_PASSWORD_SET = "portal_password_set", _("Portal password set")

@@ -14,6 +14,7 @@ from ispcare.accounts.roles import Role
 from ispcare.billing.services import (
     deposit_invoice_issue,
     installation_invoice_ensure,
+    installation_invoice_void_unpaid,
     payment_record,
 )
 from ispcare.common.effects import on_commit
@@ -173,3 +174,20 @@ def installation_complete(
             data={"work_order": order.pk, "serials": serials, "receipt": receipt_number},
         )
     return order
+
+
+def installation_cancel(*, subscription_id: int, actor: Any, reason: str) -> Subscription:
+    """Cancel a subscription before installation: close its open job, void the unpaid
+    installation invoice, then the lifecycle's `cancel`; all in one transaction."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationFailed(_("Give the reason."), fields={"reason": [_("Give the reason.")]})
+    with transaction.atomic():
+        WorkOrder.objects.select_for_update().filter(
+            subscription_id=subscription_id, status=WorkOrderStatus.SCHEDULED
+        ).update(status=WorkOrderStatus.CANCELLED, result=reason[:1000], updated_at=timezone.now())
+        sub = subscription_transition(
+            subscription_id=subscription_id, action="cancel", actor=actor, reason=reason
+        )
+        installation_invoice_void_unpaid(subscription=sub, actor=actor, reason=reason)
+    return sub
