@@ -107,7 +107,7 @@ def test_deposit_payment_activates_and_says_so(client, onboarding):
     sub.refresh_from_db()
     assert sub.state == SubscriptionState.ACTIVE
     text = " ".join(msgs(response))
-    assert customer.number in text and "active" in text
+    assert customer.number in text and "aktif" in text  # Indonesian is the default language
 
 
 def test_partial_payment_keeps_isolation(client, onboarding):
