@@ -124,9 +124,12 @@ def registration_approve(
         errors = _duplicates(nik=app.nik, phone=app.phone, exclude_application=app.pk)
         if errors:
             raise Duplicate(_("This person is already a customer."), fields=errors)
-        number = customer_number_next()
+        # Rows are made under the application's reference and renamed once the number is
+        # taken, last: the sequence row stays locked only for the renames and the commit,
+        # so parallel approvals wait on each other as briefly as possible.
+        placeholder = app.reference
         user = get_user_model().objects.create_user(
-            username=number,
+            username=placeholder,
             email=app.email,
             role=Role.CUSTOMER,
             first_name=app.full_name[:150],
@@ -134,7 +137,7 @@ def registration_approve(
             language=app.language,
         )
         customer = Customer.objects.create(
-            number=number,
+            number=placeholder,
             user=user,
             application=app,
             full_name=app.full_name,
@@ -147,7 +150,7 @@ def registration_approve(
         sub = Subscription.objects.create(
             customer=customer,
             plan=app.plan,
-            pppoe_username=pppoe_username_for(number),
+            pppoe_username=placeholder.lower(),
             pppoe_password=pppoe_password_new(),
             state=SubscriptionState.PENDING_INSTALLATION,
             state_changed_at=timezone.now(),
@@ -168,6 +171,15 @@ def registration_approve(
             kind=EventKind.APPLICATION_APPROVED,
             actor=actor,
             reason=reason,
+        )
+        number = customer_number_next()
+        get_user_model().objects.filter(pk=user.pk).update(username=number)
+        Customer.objects.filter(pk=customer.pk).update(number=number)
+        Subscription.objects.filter(pk=sub.pk).update(pppoe_username=pppoe_username_for(number))
+        user.username, customer.number, sub.pppoe_username = (
+            number,
+            number,
+            pppoe_username_for(number),
         )
         event_record(
             customer=customer,
