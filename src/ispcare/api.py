@@ -1,25 +1,34 @@
-"""The REST API root: /api/v1/. Each app contributes a router from its api.py."""
+"""The REST API root: /api/v1/. Each app contributes a router from its api.py.
 
-from ninja import NinjaAPI
+OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs; the committed
+openapi.json is regenerated with `ispcare export_openapi` (a test diffs it).
+"""
 
-from .accounts.api_auth import TokenAuth
+from .accounts.api_auth import BearerToken
 from .billing.api import router as billing_router
-from .common.api import install_error_handlers
+from .common.api import ISPcareAPI
 from .customers.api import router as customers_router
 from .workorders.api import router as workorders_router
 
-api = NinjaAPI(
+api = ISPcareAPI(
     title="ISPcare API",
     version="1",
     description=(
-        "Staff integrations (bearer token from `ispcare api_token_create`) and public registration. "
-        "Errors: {code, message, fields} in the request's language (Accept-Language). "
-        "State changes are action endpoints; no status is writable."
+        "Staff integrations and public registration for ISPcare.\n\n"
+        "**Auth**: `Authorization: Bearer <key>`, a key from `ispcare api_token_create "
+        "--username U --name N`. The token acts as that staff member; each operation names "
+        "the capability its role needs (401 `unauthenticated` without a valid token, 403 "
+        "`forbidden` without the capability). `POST /registrations` is public.\n\n"
+        "**Errors**: always `{code, message, fields}`; `message` and the field messages follow "
+        "`Accept-Language` (id, en). Branch on `code`.\n\n"
+        "**State** changes only through action endpoints (approve, reject, installation, "
+        "complete, payments); no status or state field is writable."
     ),
     urls_namespace="api",
-    auth=TokenAuth(),
+    # Every operation declares its own auth (requires(<capability>) or None for public);
+    # this default only makes sure an operation that forgets still needs a token.
+    auth=BearerToken(),
 )
-install_error_handlers(api)
 api.add_router("/", customers_router)
 api.add_router("/", workorders_router)
 api.add_router("/", billing_router)

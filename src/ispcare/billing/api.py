@@ -5,45 +5,64 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from ispcare.accounts.api_auth import Capability
-from ispcare.customers.api import ERRORS
+from ispcare.accounts.api_auth import requires
+from ispcare.common.api import AUTH_ERRORS, errors
+from ispcare.customers.choices import SubscriptionState
+from ispcare.customers.lifecycle import access_state
 from ispcare.customers.models import Customer
+from ispcare.network.specs import AccessState
 
-from .models import Invoice
+from . import selectors
+from .choices import InvoiceKind, InvoiceStatus, PaymentMethod
+from .models import Invoice, Payment
 from .services import payment_record
 
 router = Router(tags=["billing"])
 
 
 class PaymentIn(Schema):
+    amount: int = Field(description="Whole rupiah, at most the invoice's balance.")
+    method: str = Field(description="cash, bank_transfer or qris.")
+    reference: str = Field(description="Receipt or transfer reference; unique per method.")
+    note: str = Field("", max_length=200)
+
+
+class PaymentSummaryOut(Schema):
+    id: int
     amount: int
-    method: str
+    method: PaymentMethod
     reference: str
-    note: str = ""
+    received_at: dt.datetime
+    received_by: str
 
 
 class InvoiceOut(Schema):
     id: int
     number: str
-    kind: str
+    kind: InvoiceKind
     description: str
     amount: int
     amount_paid: int
     balance: int
-    status: str
+    status: InvoiceStatus
     due_date: dt.date
     issued_at: dt.datetime
+    paid_at: dt.datetime | None
+    subscription_id: int
 
 
-class PaymentOut(Schema):
-    id: int
-    amount: int
-    method: str
-    reference: str
+class InvoiceWithPaymentsOut(InvoiceOut):
+    payments: list[PaymentSummaryOut]
+
+
+class PaymentOut(PaymentSummaryOut):
+    note: str
     invoice: InvoiceOut
-    subscription_state: str
+    subscription_id: int
+    subscription_state: SubscriptionState
+    access: AccessState
 
 
 def _invoice(i: Invoice) -> dict:
@@ -58,45 +77,71 @@ def _invoice(i: Invoice) -> dict:
         "status": i.status,
         "due_date": i.due_date,
         "issued_at": i.issued_at,
+        "paid_at": i.paid_at,
+        "subscription_id": i.subscription_id,
+    }
+
+
+def _payment(p: Payment) -> dict:
+    who = p.received_by
+    return {
+        "id": p.pk,
+        "amount": p.amount,
+        "method": p.method,
+        "reference": p.reference,
+        "received_at": p.received_at,
+        "received_by": who.get_full_name() or who.username,
     }
 
 
 @router.post(
     "/invoices/{invoice_id}/payments",
-    response={201: PaymentOut, **ERRORS},
-    auth=Capability("billing.record_payment"),
+    auth=requires("billing.record_payment"),
+    response={201: PaymentOut, **errors(*AUTH_ERRORS, 404, 409, 422)},
+    summary="Record a payment",
 )
 def payment_create(request, invoice_id: int, payload: PaymentIn):
-    """Record money received; a settled deposit activates the service. Capability: billing.record_payment."""
+    """Record money received against an invoice. The deposit, once paid in full, activates
+    the service (and lifts the isolation). 409 `invoice.not_open` for a paid or void
+    invoice, `duplicate` for a reference already recorded. Capability:
+    `billing.record_payment`."""
     get_object_or_404(Invoice, pk=invoice_id)
     payment = payment_record(
         invoice_id=invoice_id,
         amount=payload.amount,
         method=payload.method,
         reference=payload.reference,
-        note=payload.note,
+        note=payload.note.strip(),
         actor=request.auth,
     )
-    invoice = Invoice.objects.select_related("subscription").get(pk=invoice_id)
+    payment = Payment.objects.select_related("invoice__subscription", "received_by").get(
+        pk=payment.pk
+    )
+    state = payment.invoice.subscription.state
     return Status(
         201,
         {
-            "id": payment.pk,
-            "amount": payment.amount,
-            "method": payment.method,
-            "reference": payment.reference,
-            "invoice": _invoice(invoice),
-            "subscription_state": invoice.subscription.state,
+            **_payment(payment),
+            "note": payment.note,
+            "invoice": _invoice(payment.invoice),
+            "subscription_id": payment.invoice.subscription_id,
+            "subscription_state": state,
+            "access": access_state(state),
         },
     )
 
 
 @router.get(
     "/customers/{customer_id}/invoices",
-    response={200: list[InvoiceOut], **ERRORS},
-    auth=Capability("billing.view"),
+    auth=requires("billing.view"),
+    response={200: list[InvoiceWithPaymentsOut], **errors(*AUTH_ERRORS, 404, 422)},
+    summary="A customer's invoices",
 )
 def customer_invoices(request, customer_id: int):
-    """A customer's invoices, newest first. Capability: billing.view."""
+    """A customer's invoices, newest first, each with its payments. Capability:
+    `billing.view`."""
     customer = get_object_or_404(Customer, pk=customer_id)
-    return [_invoice(i) for i in customer.invoices.order_by("-issued_at", "-id")]
+    invoices = selectors.invoices_of(customer_id=customer.pk).prefetch_related(
+        "payments__received_by"
+    )
+    return [{**_invoice(i), "payments": [_payment(p) for p in i.payments.all()]} for i in invoices]

@@ -5,7 +5,10 @@ from ispcare.accounts.models import ApiToken
 
 
 class Command(BaseCommand):
-    help = "Create an API token for a staff user; the key is printed once and never stored."
+    help = (
+        "Create an API token for an active staff user. The key is printed once, on its own "
+        "line, and never stored (only its hash is); the token acts with the user's role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
@@ -14,8 +17,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, name: str, **options):
+        name = name.strip()
+        if not name:
+            raise CommandError("--name must not be empty")
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None or not user.is_staff_member:
             raise CommandError(f"no active staff user {username!r}")
-        _token, key = ApiToken.issue(user=user, name=name)
+        token, key = ApiToken.issue(user=user, name=name[:100])
+        self.stderr.write(
+            f"Token {token.prefix}… for {user.username} ({user.get_role_display()}). "
+            "Copy the key now; it cannot be shown again."
+        )
         self.stdout.write(key)
