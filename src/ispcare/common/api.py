@@ -218,7 +218,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             extra={"status_code": 500, "request": request},
         )
         return error_response(
-            api, request, 500, "server_error", "Server error. The error has been logged."
+            api, request, 500, "server_error", _("Server error. The error has been logged.")
         )
 
 
@@ -252,7 +252,7 @@ class ISPcareAPI(NinjaAPI):
                 return self._unknown_path(request)
             if isinstance(response, HttpResponseNotAllowed):
                 json = error_response(
-                    self, request, 405, "method_not_allowed", "Method not allowed."
+                    self, request, 405, "method_not_allowed", _("Method not allowed.")
                 )
                 json["Allow"] = response["Allow"]
                 return json
