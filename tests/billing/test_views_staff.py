@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from ispcare.accounts.roles import Role
 from ispcare.billing.models import Invoice, Payment
 from ispcare.customers.choices import SubscriptionState
-from tests import factories
+from tests.web import assert_pages_by_role, login, msgs
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, role: str):
-    user = factories.staff_user(role)
-    client.force_login(user)
-    return user
-
-
-def msgs(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def deposit_of(sub) -> Invoice:
@@ -49,13 +38,7 @@ def test_pages_by_role(client, onboarding):
             [Role.TECHNICIAN, Role.NOC],
         ),
     }
-    for url, (allowed, denied) in pages.items():
-        for role in allowed:
-            login(client, role)
-            assert client.get(url).status_code == 200, (url, role)
-        for role in denied:
-            login(client, role)
-            assert client.get(url).status_code == 403, (url, role)
+    assert_pages_by_role(client, pages)
 
 
 def test_invoice_list_unpaid_first_filters_and_search(client, onboarding):

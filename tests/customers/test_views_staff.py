@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from ispcare.accounts.roles import Role
@@ -11,18 +10,9 @@ from ispcare.customers.choices import ApplicationStatus
 from ispcare.customers.models import Application, Customer, Event
 from ispcare.customers.services import registration_reject
 from tests import factories
+from tests.web import login, msgs
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, role: str):
-    user = factories.staff_user(role)
-    client.force_login(user)
-    return user
-
-
-def msgs(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def out_of_coverage(**kw):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,18 +15,9 @@ from ispcare.customers.models import Equipment
 from ispcare.workorders.choices import WorkOrderStatus
 from ispcare.workorders.models import WorkOrder
 from tests import factories
+from tests.web import assert_pages_by_role, login, msgs
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, role_or_user):
-    user = factories.staff_user(role_or_user) if isinstance(role_or_user, str) else role_or_user
-    client.force_login(user)
-    return user
-
-
-def msgs(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def complete_data(order, serial, **kw):
@@ -94,13 +84,7 @@ def test_record_pages_by_role(client, onboarding):
             [Role.FINANCE, Role.CUSTOMER],
         ),
     }
-    for url, (allowed, denied) in pages.items():
-        for role in allowed:
-            login(client, role)
-            assert client.get(url).status_code == 200, (url, role)
-        for role in denied:
-            login(client, role)
-            assert client.get(url).status_code == 403, (url, role)
+    assert_pages_by_role(client, pages)
 
 
 # Board and scheduling --------------------------------------------------------------------
