@@ -69,10 +69,11 @@ def registration_submit(*, cleaned: dict[str, Any], language: str = "id") -> App
                     postcode=fields["postcode"],
                 ),
             )
+            role = _("applicant")  # outside the f-string, so makemessages extracts it
             event_record(
                 application=app,
                 kind=EventKind.APPLICATION_SUBMITTED,
-                actor=f"{app.full_name} ({_('applicant')})",
+                actor=f"{app.full_name} ({role})",
             )
             on_commit(_notify_application, app.pk, "application_received")
     except IntegrityError as exc:  # a concurrent twin won the unique constraint
