@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,15 +37,24 @@ _FIELD_NAMES = {"nik": _("NIK"), "phone": _("mobile number")}
 
 
 def _duplicates(*, nik: str, phone: str, exclude_application: int | None = None) -> dict:
-    """Field errors for an open application or a customer with the same NIK or phone."""
-    errors: dict[str, list] = {}
-    open_apps = Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+    """Field errors for an open application or a customer with the same NIK or phone.
+
+    One query per table, so a registration committed by a concurrent twin is seen for
+    both fields at once or for neither (READ COMMITTED snapshots are per statement).
+    """
+    same = Q(nik=nik) | Q(phone=phone)
+    open_apps = Application.objects.filter(same, status=ApplicationStatus.SUBMITTED)
     if exclude_application:
         open_apps = open_apps.exclude(pk=exclude_application)
-    for field, value in (("nik", nik), ("phone", phone)):
-        if Customer.objects.filter(**{field: value}).exists():
+    found = {
+        "customer": list(Customer.objects.filter(same).values_list("nik", "phone")),
+        "application": list(open_apps.values_list("nik", "phone")),
+    }
+    errors: dict[str, list] = {}
+    for field, value, index in (("nik", nik, 0), ("phone", phone, 1)):
+        if any(row[index] == value for row in found["customer"]):
             errors[field] = [_DUPLICATE_CUSTOMER % {"field": _FIELD_NAMES[field]}]
-        elif open_apps.filter(**{field: value}).exists():
+        elif any(row[index] == value for row in found["application"]):
             errors[field] = [_DUPLICATE_APPLICATION % {"field": _FIELD_NAMES[field]}]
     return errors
 
