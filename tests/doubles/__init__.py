@@ -1,0 +1,1 @@
+"""Protocol-level test doubles of the outside services ISPcare talks to."""
