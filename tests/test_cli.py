@@ -16,17 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.subprocesses import clean_env
+
 ISPCARE = str(Path(sys.executable).parent / "ispcare")
 
 
 def _env(tmp_path, **extra) -> dict:
     """A SQLite project of its own under tmp_path, whatever pass the suite runs in."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    for name in ("ISPCARE_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # test-only switches
-        env.pop(name, None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(ISPCARE_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1", **extra)
-    return env
+    return clean_env(ISPCARE_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1", **extra)
 
 
 def test_console_script_runs_management_commands(tmp_path):

@@ -30,12 +30,14 @@ from ispcare.accounts.roles import CAPABILITIES, Role
 from ispcare.billing.choices import InvoiceKind
 from ispcare.billing.models import Invoice
 from ispcare.customers.models import Application
+from ispcare.notifications.models import Notification
+from ispcare.notifications.services import Recipient, bulk_send_create
 from ispcare.workorders.models import WorkOrder
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = ("staff", "workorders", "billing", "portal", "portal_billing")
+NAMESPACES = ("staff", "workorders", "billing", "portal", "portal_billing", "notifications")
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}
 
@@ -48,6 +50,8 @@ OBJECT_FOR_ARG = {
     "work_order_pk": "work_order",
 }
 OBJECT_FOR_PK = (  # first match wins
+    ("bulk", "bulk"),
+    ("outbox", "notification"),
     ("registration", "application"),
     ("invoice", "invoice"),
     ("payment", "invoice"),
@@ -57,6 +61,8 @@ OBJECT_FOR_PK = (  # first match wins
     ("subscription", "subscription"),
     ("customer", "customer"),
 )
+# Arguments that are not ids: a value that exists, and one that does not.
+STRING_ARGS = {"key": ("welcome", "no_such_template"), "language": ("id", "xx")}
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role.values]
 
@@ -84,6 +90,8 @@ ROUTES = sorted(_walk(get_resolver().url_patterns), key=lambda r: r.name)
 
 
 def _object_kind(route: Route, arg: str) -> str:
+    if arg in STRING_ARGS:
+        return arg
     if arg in OBJECT_FOR_ARG:
         return OBJECT_FOR_ARG[arg]
     if arg == "pk":
@@ -124,6 +132,13 @@ class World:
             "application": open_app,
             "invoice": Invoice.objects.get(subscription=other_sub, kind=InvoiceKind.INSTALLATION),
             "work_order": other_order,
+            "notification": Notification.objects.exclude(channel="inapp").first(),
+            "bulk": bulk_send_create(
+                title="Matrix",
+                template="announcement",
+                recipients=[Recipient(name="x", email="x@example.id", channels=("email",))],
+                context={"subject": "s", "text": "t", "name": "x", "isp": "Vokasi.Net"},
+            ),
         }
         # Portal routes: the logged-in customer's own records, and someone else's.
         self.own = {
@@ -143,9 +158,12 @@ class World:
 
     def url(self, route: Route, objects: dict | None = None, missing: bool = False) -> str:
         objects = objects or self.staff_objects
-        kwargs = {
-            arg: 999_999 if missing else objects[_object_kind(route, arg)].pk for arg in route.args
-        }
+        kwargs = {}
+        for arg in route.args:
+            if arg in STRING_ARGS:
+                kwargs[arg] = STRING_ARGS[arg][1 if missing else 0]
+            else:
+                kwargs[arg] = 999_999 if missing else objects[_object_kind(route, arg)].pk
         return reverse(route.name, kwargs=kwargs)
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 import sys
 
+from tests.subprocesses import clean_env
+
 
 def _env(tmp_path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    for name in ("ISPCARE_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"):  # test-only switches
-        env.pop(name, None)
-    env.update(
+    return clean_env(
         DJANGO_SETTINGS_MODULE="ispcare.settings",
         ISPCARE_VAR_DIR=str(tmp_path),
         ISPCARE_PRODUCTION="1",
         **extra,
     )
-    return env
 
 
 def _check(env, *args) -> subprocess.CompletedProcess:

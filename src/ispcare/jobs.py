@@ -1,7 +1,6 @@
 """The one periodic schedule: every recurring job is declared here, and only calls services.
 
-Onboarding has no periodic work yet; billing (dunning), network (reconcile) and
-closures (data retention) add theirs here.
+Billing (dunning), network (reconcile) and closures (data retention) add theirs here.
 """
 
 from huey import crontab
@@ -15,3 +14,15 @@ def sessions_clear() -> None:
     from django.utils import timezone
 
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
+
+
+@db_periodic_task(crontab(minute="*"))
+def outbox_sweep() -> None:
+    """Start delivery for messages whose retry time has come (or whose worker died)."""
+    from ispcare.notifications.choices import EXTERNAL_CHANNELS
+    from ispcare.notifications.outbox import due_count
+    from ispcare.notifications.tasks import outbox_drain
+
+    for channel in EXTERNAL_CHANNELS:
+        if due_count(channel):
+            outbox_drain(channel)

@@ -29,7 +29,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PRODUCTION = env_bool("ISPCARE_PRODUCTION")
 DEBUG = env_bool("ISPCARE_DEBUG", default=not PRODUCTION)
-TESTING = env_bool("ISPCARE_TESTING")
+# pytest sets PYTEST_VERSION before it imports anything: a bare `pytest tests/x.py` is a test run too.
+TESTING = env_bool("ISPCARE_TESTING") or "PYTEST_VERSION" in os.environ
 
 if PRODUCTION:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -222,6 +223,34 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vokasi.Net <noreply@vokasi.net>")
 
+# --- Notifications ------------------------------------------------------------
+# WhatsApp Business Cloud API; the channel is off (falls back to email) without a token.
+WHATSAPP = {
+    "api_url": os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com").rstrip("/"),
+    "api_version": os.environ.get("WHATSAPP_API_VERSION", "v21.0"),
+    "phone_number_id": os.environ.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+    "access_token": os.environ.get("WHATSAPP_ACCESS_TOKEN", ""),
+    # Webhooks: the app secret signs them (X-Hub-Signature-256); the verify token
+    # answers Meta's subscription check.
+    "app_secret": os.environ.get("WHATSAPP_APP_SECRET", ""),
+    "verify_token": os.environ.get("WHATSAPP_VERIFY_TOKEN", ""),
+    "timeout": float(os.environ.get("WHATSAPP_TIMEOUT", "10")),
+}
+NOTIFY = {
+    # Messages per second per channel (WhatsApp: per sending number; Cloud API default 80).
+    "rate": {
+        "whatsapp": int(os.environ.get("NOTIFY_WHATSAPP_RATE", "80")),
+        "email": int(os.environ.get("NOTIFY_EMAIL_RATE", "1000")),
+    },
+    # Retries: 30 s, 1 min, 2 min ... capped at an hour; given up after this many attempts.
+    "retry_base_seconds": int(os.environ.get("NOTIFY_RETRY_BASE", "30")),
+    "retry_max_seconds": int(os.environ.get("NOTIFY_RETRY_MAX", "3600")),
+    "max_attempts": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "20")),
+    "batch": int(os.environ.get("NOTIFY_BATCH", "200")),
+    # A claimed row not finished within this (a crashed worker) is picked up again.
+    "lease_seconds": int(os.environ.get("NOTIFY_LEASE", "300")),
+}
+
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less hidden input
@@ -254,6 +283,7 @@ RATE_LIMITS = {
     "registration": (5, 3600),
     "registration_status": (60, 60),
     "api": (600, 60),
+    "webhook": (600, 60),
 }
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 

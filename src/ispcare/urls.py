@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .api import api
 from .health import health
+from .notifications.webhooks import whatsapp as whatsapp_webhook
 
 urlpatterns = [
     path("", include("ispcare.customers.urls_public")),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("staff/", include("ispcare.customers.urls_staff")),
     path("staff/work/", include("ispcare.workorders.urls")),
     path("staff/billing/", include("ispcare.billing.urls")),
+    path("staff/messages/", include("ispcare.notifications.urls")),
+    path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp_webhook"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from ispcare.customers.lifecycle import MACHINE, access_spec, access_state, subs
 from ispcare.customers.models import Event, Subscription
 from ispcare.customers.services import subscription_deposit_recorded
 from ispcare.network.specs import AccessState
+from ispcare.notifications.models import Notification
 from tests.factories import subscription_in
 
 pytestmark = pytest.mark.django_db
@@ -174,16 +175,22 @@ def test_activation_tells_the_customer_each_time_after_commit(
     onboarding, django_capture_on_commit_callbacks
 ):
     sub = subscription_in(onboarding, S.AWAITING_DEPOSIT, deposit=True)
-    mail.outbox.clear()
+
+    def told() -> int:  # "service active" emails handed to the mail backend
+        return Notification.objects.filter(
+            template_key="service_active", channel="email", status="sent"
+        ).count()
+
     with django_capture_on_commit_callbacks(execute=True):
         subscription_transition(subscription_id=sub.pk, action="activate", actor=None)
-    assert len(mail.outbox) == 1
+    assert told() == 1
     with django_capture_on_commit_callbacks(execute=True):
         subscription_transition(subscription_id=sub.pk, action="isolate", actor=None)
-    assert len(mail.outbox) == 1  # isolation sends nothing (yet)
+    assert told() == 1  # isolation sends nothing (yet)
     with django_capture_on_commit_callbacks(execute=True):
         subscription_transition(subscription_id=sub.pk, action="restore", actor=None)
-    assert len(mail.outbox) == 2
+    assert told() == 2
+    assert sum("aktif" in m.subject for m in mail.outbox) == 2
 
 
 def test_refused_transition_enqueues_nothing(onboarding, django_capture_on_commit_callbacks):

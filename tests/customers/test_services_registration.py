@@ -199,7 +199,7 @@ def test_rejection_message_in_indonesian_by_default(staff, django_capture_on_com
     app = factories.submit()
     with django_capture_on_commit_callbacks(execute=True):
         registration_reject(application_id=app.pk, actor=staff("registration"), reason="Data KTP")
-    assert mail.outbox[-1].subject == f"Pendaftaran {app.reference} tidak dapat disetujui"
+    assert mail.outbox[-1].subject == f"Pendaftaran {app.reference} belum dapat kami setujui"
 
 
 def test_reject_twice_is_a_conflict_and_changes_nothing(staff, django_capture_on_commit_callbacks):

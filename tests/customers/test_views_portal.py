@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
@@ -18,7 +20,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_PAGES = ["portal:dashboard", "portal:notifications"]
+PORTAL_PAGES = ["portal:dashboard", "portal:notifications", "portal:preferences"]
 
 
 @pytest.fixture(autouse=True)
@@ -248,3 +250,62 @@ def test_welcome_post_needs_the_csrf_token(onboarding):
     url = welcome_path(customer)
     response = strict.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 403
+
+
+# Message settings ---------------------------------------------------------------------------
+
+
+def test_customer_chooses_channels_and_language(en, onboarding):
+    customer, _ = onboarding.approved()
+    as_customer(en, customer)
+    page = en.get(reverse("portal:preferences"))
+    assert re.search(r'value="whatsapp,email"[^>]*checked', body(page))  # the default
+    r = en.post(reverse("portal:preferences"), {"language": "en", "notify_channels": "email"})
+    assert r.status_code == 302 and r.cookies["ispcare_language"].value == "en"
+    customer.refresh_from_db()
+    customer.user.refresh_from_db()
+    assert (customer.language, customer.notify_channels, customer.user.language) == (
+        "en",
+        "email",
+        "en",
+    )
+    event = customer.events.get(kind=EventKind.PREFERENCES_CHANGED)
+    assert event.actor_id == customer.user_id
+    assert event.data["before"]["notify_channels"] == "whatsapp,email"
+    # Saving the same again records nothing new.
+    en.post(reverse("portal:preferences"), {"language": "en", "notify_channels": "email"})
+    assert customer.events.filter(kind=EventKind.PREFERENCES_CHANGED).count() == 1
+
+
+def test_next_message_follows_the_new_preferences(client, onboarding):
+    from ispcare.customers.notices import customer_notify
+
+    customer, _ = onboarding.approved()
+    as_customer(client, customer)
+    client.post(reverse("portal:preferences"), {"language": "en", "notify_channels": ""})
+    customer.refresh_from_db()
+    customer_notify(
+        customer=customer,
+        template="service_active",
+        context={"plan": {"name": "Rumah 20"}},
+        key="prefs-test",
+    )
+    rows = Notification.objects.filter(idempotency_key__startswith="prefs-test")
+    assert [(r.channel, r.language) for r in rows] == [("inapp", "en")]  # portal only, English
+    assert rows[0].subject == "Your internet service is now active"
+
+
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"language": "fr", "notify_channels": "email"}, "language"),
+        ({"language": "id", "notify_channels": "sms"}, "notify_channels"),
+    ],
+)
+def test_bad_preferences_are_refused_per_field(client, onboarding, data, field):
+    customer, _ = onboarding.approved()
+    as_customer(client, customer)
+    r = client.post(reverse("portal:preferences"), data)
+    assert r.status_code == 200 and field in r.context["form"].errors
+    customer.refresh_from_db()
+    assert (customer.language, customer.notify_channels) == ("id", "whatsapp,email")

@@ -42,6 +42,16 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "billing.record_payment": frozenset({R.FINANCE, R.MANAGER, R.ADMIN}),
     # Equipment register.
     "equipment.view": frozenset({R.TECHNICIAN, R.NOC, R.CLOSING, R.MANAGER, R.ADMIN}),
+    # The outbox: what was sent to whom, what failed and why; bulk-send progress.
+    "notifications.view": frozenset(
+        {R.REGISTRATION, R.CUSTOMER_SERVICE, R.NOC, R.FINANCE, R.MANAGER, R.ADMIN}
+    ),
+    # Send a failed message again; pause, resume or cancel a bulk send.
+    "notifications.manage": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.MANAGER, R.ADMIN}),
+    # Announce to many customers at once (maintenance, outages, news).
+    "notifications.bulk": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.MANAGER, R.ADMIN}),
+    # Edit the texts of notices.
+    "notifications.templates": frozenset({R.ADMIN}),
     # API tokens and staff accounts.
     "accounts.manage": frozenset({R.ADMIN}),
 }

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ispcare.common.effects import on_commit
 from ispcare.common.errors import Conflict, Duplicate, ValidationFailed
 from ispcare.common.money import format_rupiah
 from ispcare.common.sequences import sequence_next
@@ -57,7 +56,7 @@ def invoice_issue(
             data={"invoice": invoice.number, "kind": kind, "amount": amount},
         )
         if kind == InvoiceKind.DEPOSIT:
-            on_commit(_notify_invoice, invoice.pk)
+            _notify_invoice(invoice.pk)
     return invoice
 
 
@@ -177,13 +176,21 @@ def payment_record(
 
 
 def _notify_invoice(invoice_id: int) -> None:
-    from ispcare.customers.notices import customer_notify
+    from ispcare.customers.notices import customer_notify, plan_context
 
     invoice = Invoice.objects.select_related("customer", "subscription__plan").get(pk=invoice_id)
     customer_notify(
         customer=invoice.customer,
         template="deposit_invoice",
-        context={"invoice": invoice, "bank_account": settings.ISP_BANK_ACCOUNT},
+        context={
+            "invoice": {
+                "number": invoice.number,
+                "amount": invoice.amount,
+                "due_date": invoice.due_date,
+            },
+            "plan": plan_context(invoice.subscription.plan),
+            "bank_account": settings.ISP_BANK_ACCOUNT,
+        },
         key=f"invoice:{invoice.pk}:issued",
     )
 

@@ -8,6 +8,9 @@ _NAV = {
     "field": "workorders.field",
     "billing": "billing.view",
     "customers": "customers.view",
+    "outbox": "notifications.view",
+    "announce": "notifications.bulk",
+    "templates": "notifications.templates",
 }
 
 

@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     name = "ispcare.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from .notices import register_templates
+
+        register_templates()

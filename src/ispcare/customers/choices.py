@@ -47,3 +47,4 @@ class EventKind(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     INVOICE_VOIDED = "invoice_voided", _("Invoice voided")
     PORTAL_PASSWORD_SET = "portal_password_set", _("Portal password set")
+    PREFERENCES_CHANGED = "preferences_changed", _("Message preferences changed")

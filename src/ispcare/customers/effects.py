@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from ispcare.common.effects import on_commit
-
 from .choices import SubscriptionState
 from .lifecycle import access_state
 from .models import Subscription
@@ -24,16 +22,16 @@ def state_changed(*, subscription: Subscription, before: str) -> None:
             access_state(after).value,
         )
     if after == SubscriptionState.ACTIVE:
-        on_commit(_notify_active, subscription.pk, subscription.state_changed_at.isoformat())
+        _notify_active(subscription.pk, subscription.state_changed_at.isoformat())
 
 
 def _notify_active(subscription_id: int, stamp: str) -> None:
-    from .notices import customer_notify
+    from .notices import customer_notify, plan_context
 
     sub = Subscription.objects.select_related("customer", "plan").get(pk=subscription_id)
     customer_notify(
         customer=sub.customer,
         template="service_active",
-        context={"subscription": sub},
+        context={"plan": plan_context(sub.plan)},
         key=f"subscription:{sub.pk}:active:{stamp}",
     )

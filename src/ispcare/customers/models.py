@@ -172,6 +172,11 @@ class Customer(Address, TimeStamped):
     phone = models.CharField(_("mobile number"), max_length=20, unique=True)
     email = models.EmailField(_("email"), db_index=True)
     language = models.CharField(_("language"), max_length=8, default="id")
+    # Channels for notices, in order of preference ("whatsapp,email"); the first one
+    # that works is used, and the portal inbox always gets a copy.
+    notify_channels = models.CharField(
+        _("notification channels"), max_length=32, default="whatsapp,email"
+    )
 
     class Meta:
         ordering = ["-created_at"]

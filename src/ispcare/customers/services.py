@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -11,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ispcare.accounts.roles import Role
-from ispcare.common.effects import on_commit
 from ispcare.common.errors import Conflict, Duplicate, ValidationFailed
 
 from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
@@ -85,7 +85,7 @@ def registration_submit(*, cleaned: dict[str, Any], language: str = "id") -> App
                 kind=EventKind.APPLICATION_SUBMITTED,
                 actor=f"{app.full_name} ({role})",
             )
-            on_commit(_notify_application, app.pk, "application_received")
+            _notify_application(app.pk, "application_received")
     except IntegrityError as exc:  # a concurrent twin won the unique constraint
         errors = _duplicates(nik=cleaned["nik"], phone=cleaned["phone"])
         raise Duplicate(_("You are already registered."), fields=errors) from exc
@@ -117,7 +117,7 @@ def registration_reject(*, application_id: int, actor: Any, reason: str) -> Appl
         event_record(
             application=app, kind=EventKind.APPLICATION_REJECTED, actor=actor, reason=reason
         )
-        on_commit(_notify_application, app.pk, "application_rejected")
+        _notify_application(app.pk, "application_rejected")
     return app
 
 
@@ -202,7 +202,7 @@ def registration_approve(
         )
         from .notices import welcome_send
 
-        on_commit(welcome_send, customer_id=customer.pk)
+        welcome_send(customer_id=customer.pk)
     return customer
 
 
@@ -273,3 +273,37 @@ def subscription_deposit_recorded(*, subscription_id: int, actor: Any) -> Subscr
                 reason=str(_("Deposit paid")),
             )
     return sub
+
+
+# How a customer may want to be told, in order; "" is the portal inbox only.
+NOTIFY_CHOICES = ("whatsapp,email", "email,whatsapp", "whatsapp", "email", "")
+
+
+@transaction.atomic
+def customer_preferences_update(
+    *, customer_id: int, language: str, notify_channels: str, actor: Any
+) -> Customer:
+    """Language and message channels, as the customer chose them in the portal."""
+    errors: dict[str, list[Any]] = {}
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose Indonesian or English.")]
+    if notify_channels not in NOTIFY_CHOICES:
+        errors["notify_channels"] = [_("Choose one of the options.")]
+    if errors:
+        raise ValidationFailed(_("Please check the highlighted fields."), fields=errors)
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer_id)
+    before = {"language": customer.language, "notify_channels": customer.notify_channels}
+    after = {"language": language, "notify_channels": notify_channels}
+    if before == after:
+        return customer
+    customer.language, customer.notify_channels = language, notify_channels
+    customer.save(update_fields=["language", "notify_channels", "updated_at"])
+    customer.user.language = language
+    customer.user.save(update_fields=["language"])
+    event_record(
+        customer=customer,
+        kind=EventKind.PREFERENCES_CHANGED,
+        actor=actor,
+        data={"before": before, "after": after},
+    )
+    return customer

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("welcome/<str:uidb64>/<str:token>/", views.welcome, name="welcome"),
     path("notifications/", views.notifications, name="notifications"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_announce
 from . import views_staff as views
 
 app_name = "staff"
@@ -14,4 +15,6 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("equipment/", views.equipment_list, name="equipment_list"),
+    path("announce/", views_announce.announce, name="announce"),
+    path("announce/count/", views_announce.announce_count, name="announce_count"),
 ]

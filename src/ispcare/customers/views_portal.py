@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -15,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from ispcare.accounts.decorators import customer_required
 from ispcare.accounts.roles import Role
 from ispcare.accounts.views import remember_language
+from ispcare.common.errors import ValidationFailed
 from ispcare.notifications.selectors import inbox_for, unread_count
 from ispcare.notifications.services import inbox_mark_read
 
+from . import services
 from .choices import EventKind
 from .events import event_record
 from .models import Customer
@@ -108,3 +111,54 @@ def welcome(request, uidb64: str, token: str):
 
 
 welcome.public = True  # protected by the signed one-time token instead of a login
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    notify_channels = forms.ChoiceField(
+        label=_("Send me messages by"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("whatsapp,email", _("WhatsApp, or email if WhatsApp does not work")),
+            ("email,whatsapp", _("Email, or WhatsApp if email does not work")),
+            ("whatsapp", _("WhatsApp only")),
+            ("email", _("Email only")),
+            ("", _("Only here in the portal")),
+        ],
+        required=False,
+    )
+
+
+@customer_required
+def preferences(request):
+    """Customer: language and how we send messages (portal messages are always kept)."""
+    customer = _customer(request)
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"language": customer.language, "notify_channels": customer.notify_channels},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_preferences_update(
+                customer_id=customer.pk,
+                language=form.cleaned_data["language"],
+                notify_channels=form.cleaned_data["notify_channels"],
+                actor=request.user,
+            )
+        except ValidationFailed as exc:
+            for field, msgs in exc.fields.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, str(msg))
+        else:
+            messages.success(request, _("Saved."))
+            response = redirect("portal:preferences")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                form.cleaned_data["language"],
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+            )
+            return response
+    return render(
+        request, "customers/portal/preferences.html", {"form": form, "customer": customer}
+    )

@@ -1,82 +1,363 @@
-"""Write notifications; delivery happens in a Huey task after the business change commits."""
+"""Queue messages in the caller's transaction; the worker (outbox.py) delivers them.
+
+Callers pass plain data: a Recipient (name, addresses, language, channels in order of
+preference, portal account) and a template key with a context of plain values.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template import Context
-from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ispcare.common.effects import on_commit
+from ispcare.common.errors import Conflict, NotFound, ValidationFailed
 
-from .models import Channel, Notification
+from . import catalog, sandbox
+from .addresses import AddressProblem, address_for
+from .choices import EXTERNAL_CHANNELS, BulkStatus, Channel, Failure, Status
+from .models import BulkSend, Notification, TemplateOverride, WhatsAppContact
+from .rendering import Rendered, Renderer
+
+WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    user_id: int | None = None
+    language: str = "id"
+    # External channels in order of preference: the first usable one is used.
+    channels: tuple[str, ...] = (Channel.WHATSAPP, Channel.EMAIL)
+    ref: str = ""  # the caller's reference, e.g. "customer:42"
+    context: dict[str, Any] = field(default_factory=dict)  # merged over the message's
 
 
 @dataclass(frozen=True)
 class Message:
-    """A message to one person. `channels` in order of preference; each gets a row."""
-
     template: str
-    context: dict[str, Any]
-    language: str = "id"
-    email: str = ""
-    user_id: int | None = None
-    channels: tuple[str, ...] = (Channel.EMAIL, Channel.INAPP)
+    recipient: Recipient
+    context: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    inapp: bool = True  # also in the portal inbox when the recipient has an account
 
 
-def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str]:
-    """Plain-text parts: rendered without HTML autoescaping (an O'Brien stays O'Brien)."""
-    with translation.override(language):
-        parts = [
-            get_template(f"notifications/{template}_{part}.txt")
-            .template.render(Context(context, autoescape=False))
-            .strip()
-            for part in ("subject", "body")
-        ]
-    return parts[0], parts[1]
+def whatsapp_enabled() -> bool:
+    return bool(settings.WHATSAPP["access_token"] and settings.WHATSAPP["phone_number_id"])
+
+
+class _Planner:
+    """Decides, for one recipient, which rows to write. Pure: no queries per recipient."""
+
+    def __init__(self, *, now: dt.datetime, open_windows: set[str]):
+        self.now = now
+        self.open_windows = open_windows
+        self.wa_enabled = whatsapp_enabled()
+
+    def rows(
+        self, recipient: Recipient, rendered: Rendered, key: str, template: str, inapp: bool, bulk
+    ) -> list[Notification]:
+        def row(channel: str, to: str = "", **extra) -> Notification:
+            fields = {
+                "user_id": recipient.user_id,
+                "recipient_name": recipient.name[:150],
+                "recipient_ref": recipient.ref[:64],
+                "channel": channel,
+                "to": to,
+                "template_key": template,
+                "language": recipient.language,
+                "subject": rendered.subject,
+                "body": rendered.body,
+                "idempotency_key": f"{key}:{channel}" if key else None,
+                "bulk": bulk,
+                "next_attempt_at": self.now,
+                **extra,
+            }
+            return Notification(**fields)
+
+        out: list[Notification] = []
+        skipped: list[str] = []
+        chosen = None
+        for channel in recipient.channels:
+            if channel not in EXTERNAL_CHANNELS:
+                continue
+            label = Channel(channel).label
+            try:
+                to = address_for(channel, email=recipient.email, phone=recipient.phone)
+            except AddressProblem as problem:
+                skipped.append(f"{label}: {problem.reason}")
+                if problem.failure == Failure.INVALID_ADDRESS:
+                    out.append(
+                        row(
+                            channel,
+                            (recipient.email if channel == Channel.EMAIL else recipient.phone)[
+                                :254
+                            ],
+                            status=Status.FAILED,
+                            failure=problem.failure,
+                            last_error=problem.reason,
+                        )
+                    )
+                continue
+            if channel == Channel.WHATSAPP:
+                if not self.wa_enabled:
+                    skipped.append(f"{label}: {Failure.NOT_CONFIGURED.label}")
+                    continue
+                if not rendered.wa_template and to not in self.open_windows:
+                    skipped.append(f"{label}: {Failure.OUTSIDE_WINDOW.label}")
+                    continue
+                chosen = row(
+                    channel, to, wa_template=rendered.wa_template, wa_params=rendered.wa_params
+                )
+            else:
+                chosen = row(channel, to)
+            break
+        if chosen is not None:
+            if skipped:
+                chosen.note = (_("Fallback") + " — " + "; ".join(skipped))[:300]
+            out.append(chosen)
+        elif skipped and not any(r.status == Status.FAILED for r in out):
+            # Nothing usable and nothing invalid to show for it: one row says why.
+            first = next(c for c in recipient.channels if c in EXTERNAL_CHANNELS)
+            out.append(
+                row(
+                    first,
+                    status=Status.FAILED,
+                    failure=Failure.NO_ADDRESS,
+                    last_error="; ".join(skipped)[:2000],
+                )
+            )
+        if inapp and recipient.user_id:
+            out.append(row(Channel.INAPP, status=Status.SENT, sent_at=self.now))
+        return out
+
+
+def _wa_digits(phone: str) -> str:
+    """Cheap +62 digits for the window lookup (the full check runs in address_for)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
+def _open_windows(template: str, phones: Iterable[str]) -> set[str]:
+    """Numbers that wrote to us in the last 24 hours, when free text could be needed:
+    only for templates without an approved WhatsApp template (one query for all)."""
+    if catalog.spec_for(template).whatsapp:
+        return set()
+    digits = {_wa_digits(p) for p in phones if p}
+    if not digits:
+        return set()
+    since = timezone.now() - WINDOW
+    return set(
+        WhatsAppContact.objects.filter(wa_id__in=digits, last_inbound_at__gte=since).values_list(
+            "wa_id", flat=True
+        )
+    )
+
+
+def _kick(channels: set[str]) -> None:
+    from .tasks import outbox_drain
+
+    for channel in sorted(channels & set(EXTERNAL_CHANNELS)):
+        on_commit(outbox_drain, channel)
 
 
 def message_send(*, message: Message) -> list[Notification]:
-    """Queue `message` on each of its channels; a repeated idempotency key sends nothing new."""
-    subject, body = _render(message.template, message.context, message.language)
-    rows = []
-    for channel in message.channels:
-        to = message.email if channel == Channel.EMAIL else ""
-        if channel == Channel.EMAIL and not to:
-            continue
-        if channel == Channel.INAPP and not message.user_id:
-            continue
-        key = f"{message.idempotency_key}:{channel}" if message.idempotency_key else None
-        try:
-            with transaction.atomic():
-                row = Notification.objects.create(
-                    user_id=message.user_id,
-                    channel=channel,
-                    to=to,
-                    template_key=message.template,
-                    language=message.language,
-                    subject=subject[:200],
-                    body=body,
-                    idempotency_key=key,
-                    status="sent" if channel == Channel.INAPP else "queued",
-                )
-        except IntegrityError:
-            continue  # already queued under this key
-        rows.append(row)
-        if channel == Channel.EMAIL:
-            from .tasks import notification_deliver
+    """Queue `message` in the current transaction; a repeated idempotency key adds nothing."""
+    recipient = message.recipient
+    key = message.idempotency_key
+    if (
+        key
+        and Notification.objects.filter(
+            idempotency_key__in=[f"{key}:{c}" for c in Channel.values]
+        ).exists()
+    ):
+        return []  # whichever channel it went out on, it went out
+    context = sandbox.plain({**message.context, **recipient.context})
+    rendered = Renderer(message.template).render(context, recipient.language)
+    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored for staff
+        planner = _Planner(
+            now=timezone.now(), open_windows=_open_windows(message.template, [recipient.phone])
+        )
+        rows = planner.rows(recipient, rendered, key, message.template, message.inapp, None)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:  # the same key was queued meanwhile: it goes out once
+        return []
+    _kick({r.channel for r in rows if r.status == Status.QUEUED})
+    return created
 
-            on_commit(notification_deliver, row.pk)
-    return rows
+
+def bulk_send_create(
+    *,
+    title: str,
+    template: str,
+    recipients: Iterable[Recipient],
+    context: dict[str, Any] | None = None,
+    audience: str = "",
+    by=None,
+    inapp: bool = True,
+    batch_size: int = 5000,
+) -> BulkSend:
+    """One announcement to many: rendered per recipient, written in bulk, sent in background."""
+    recipients = list(recipients)
+    base = dict(context or {})
+    renderer = Renderer(template)
+    now = timezone.now()
+    with transaction.atomic():
+        bulk = BulkSend.objects.create(
+            title=title[:200], template_key=template, audience=audience[:200], created_by=by
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            planner = _Planner(
+                now=now, open_windows=_open_windows(template, (r.phone for r in recipients))
+            )
+            rows: list[Notification] = []
+            total = 0
+            for recipient in recipients:
+                context_ = sandbox.plain({**base, **recipient.context})
+                rendered = renderer.render(context_, recipient.language)
+                key = f"bulk:{bulk.pk}:{recipient.ref or recipient.email or recipient.phone}"
+                rows.extend(planner.rows(recipient, rendered, key, template, inapp, bulk))
+                total += 1
+                if len(rows) >= batch_size:
+                    _insert(rows)
+                    rows = []
+            _insert(rows)
+        bulk.total = total
+        bulk.save(update_fields=["total"])
+    _kick({Channel.EMAIL, Channel.WHATSAPP})
+    return bulk
+
+
+def _insert(rows: list[Notification]) -> None:
+    # Duplicate recipients in one announcement collapse on their idempotency key.
+    if rows:
+        Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _bulk_locked(bulk_id: int) -> BulkSend:
+    bulk = BulkSend.objects.select_for_update().filter(pk=bulk_id).first()
+    if bulk is None:
+        raise NotFound(_("No such bulk send."))
+    return bulk
+
+
+@transaction.atomic
+def bulk_send_pause(*, bulk_id: int) -> int:
+    """Hold its queued rows; the ones already being sent finish. Returns how many were held."""
+    bulk = _bulk_locked(bulk_id)
+    if bulk.status != BulkStatus.RUNNING:
+        raise Conflict(
+            _("Only a bulk send that is sending can be paused."), code="bulk_not_running"
+        )
+    bulk.status = BulkStatus.PAUSED
+    bulk.save(update_fields=["status"])
+    return bulk.notifications.filter(status=Status.QUEUED).update(status=Status.HELD)
+
+
+@transaction.atomic
+def bulk_send_resume(*, bulk_id: int) -> int:
+    bulk = _bulk_locked(bulk_id)
+    if bulk.status != BulkStatus.PAUSED:
+        raise Conflict(_("Only a paused bulk send can be resumed."), code="bulk_not_paused")
+    bulk.status = BulkStatus.RUNNING
+    bulk.save(update_fields=["status"])
+    n = bulk.notifications.filter(status=Status.HELD).update(
+        status=Status.QUEUED, next_attempt_at=timezone.now()
+    )
+    _kick({Channel.EMAIL, Channel.WHATSAPP})
+    return n
+
+
+@transaction.atomic
+def bulk_send_cancel(*, bulk_id: int) -> int:
+    bulk = _bulk_locked(bulk_id)
+    if bulk.status in (BulkStatus.DONE, BulkStatus.CANCELLED):
+        raise Conflict(_("This bulk send has already ended."), code="bulk_ended")
+    bulk.status, bulk.finished_at = BulkStatus.CANCELLED, timezone.now()
+    bulk.save(update_fields=["status", "finished_at"])
+    return bulk.notifications.filter(status__in=[Status.QUEUED, Status.HELD]).update(
+        status=Status.CANCELLED, next_attempt_at=None
+    )
+
+
+@transaction.atomic
+def notification_retry(*, notification_id: int) -> Notification:
+    """Staff send a failed message again (after fixing the address or the channel)."""
+    row = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    if row is None:
+        raise NotFound(_("No such message."))
+    if row.status != Status.FAILED or row.channel == Channel.INAPP:
+        raise Conflict(_("Only a failed message can be sent again."), code="not_failed")
+    if row.failure == Failure.INVALID_ADDRESS:
+        raise Conflict(
+            _("The address is invalid: correct it and send a new message."),
+            code="invalid_address",
+        )
+    row.status, row.failure, row.next_attempt_at = Status.QUEUED, "", timezone.now()
+    row.save(update_fields=["status", "failure", "next_attempt_at"])
+    _kick({row.channel})
+    return row
 
 
 def inbox_mark_read(*, user_id: int, ids: list[int]) -> int:
     """Mark the user's in-app notifications `ids` read (the ones a page has shown them)."""
+    now = timezone.now()
     return Notification.objects.filter(
         user_id=user_id, channel=Channel.INAPP, pk__in=ids, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    ).update(read_at=now, status=Status.READ)
+
+
+def template_preview(*, key: str, language: str, subject: str, body: str) -> tuple[str, str]:
+    """(subject, body) rendered against the template's sample; ValidationFailed per field."""
+    spec = catalog.spec_for(key)
+    context = sandbox.plain(spec.sample)
+    out: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, source in (("subject", subject), ("body", body)):
+        try:
+            out[name] = sandbox.render(source, context, language=language, autoescape=False)
+        except sandbox.TemplateSyntaxError as exc:
+            errors[name] = [_("Template error: %(error)s") % {"error": exc}]
+        except Exception as exc:  # a filter given bad input: still the author's to fix
+            errors[name] = [
+                _("Template error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+            ]
+    if not subject.strip():
+        errors.setdefault("subject", []).append(_("A subject is required."))
+    if not body.strip():
+        errors.setdefault("body", []).append(_("A text is required."))
+    if errors:
+        raise ValidationFailed(_("The template cannot be used yet."), fields=errors)
+    return " ".join(out["subject"].split()), out["body"].strip()
+
+
+@transaction.atomic
+def template_save(*, key: str, language: str, subject: str, body: str, by) -> TemplateOverride:
+    """Store staff's text for (key, language) after checking it renders in the sandbox."""
+    if language not in catalog.LANGUAGES:
+        raise ValidationFailed(
+            _("Unknown language."), fields={"language": [_("Unknown language.")]}
+        )
+    template_preview(key=key, language=language, subject=subject, body=body)
+    row, _created = TemplateOverride.objects.update_or_create(
+        key=key,
+        language=language,
+        defaults={"subject": subject.strip()[:200], "body": body.strip(), "updated_by": by},
+    )
+    return row
+
+
+def template_reset(*, key: str, language: str) -> int:
+    """Back to the shipped text."""
+    catalog.spec_for(key)
+    return TemplateOverride.objects.filter(key=key, language=language).delete()[0]

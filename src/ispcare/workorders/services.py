@@ -17,7 +17,6 @@ from ispcare.billing.services import (
     installation_invoice_void_unpaid,
     payment_record,
 )
-from ispcare.common.effects import on_commit
 from ispcare.common.errors import Conflict, ValidationFailed
 from ispcare.common.money import format_rupiah
 from ispcare.customers.choices import EventKind, SubscriptionState
@@ -89,13 +88,13 @@ def installation_schedule(
                 "work_order": order.pk,
             },
         )
-        on_commit(_notify_scheduled, order.pk, date.isoformat())
+        _notify_scheduled(order.pk, date.isoformat())
     return order
 
 
 def _notify_scheduled(work_order_id: int, date_iso: str) -> None:
     """Tell the customer the date, the technician and what to pay at installation."""
-    from ispcare.customers.notices import customer_notify
+    from ispcare.customers.notices import customer_notify, plan_context
 
     order = WorkOrder.objects.select_related("customer", "subscription__plan", "technician").get(
         pk=work_order_id
@@ -103,7 +102,13 @@ def _notify_scheduled(work_order_id: int, date_iso: str) -> None:
     customer_notify(
         customer=order.customer,
         template="installation_scheduled",
-        context={"order": order, "subscription": order.subscription},
+        context={
+            "installation": {
+                "date": order.scheduled_date,
+                "technician": order.technician.get_full_name() if order.technician else "",
+            },
+            "plan": plan_context(order.subscription.plan),
+        },
         key=f"work_order:{order.pk}:scheduled:{date_iso}",
     )
 
