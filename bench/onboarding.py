@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import sys
 import tempfile
 import threading
 import time
 
-DEFAULT_SERVER = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ispcare")
+from benchlib import add_db_args, configure, drop, setup_django
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -39,52 +38,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--n", type=int, default=200, help="registrations (each then approved)")
     p.add_argument("--workers", type=int, default=8, help="parallel workers")
     p.add_argument("--mode", choices=["processes", "threads"], default="processes")
-    p.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
-    p.add_argument("--server-url", default=DEFAULT_SERVER, help="PostgreSQL server to use")
-    p.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    add_db_args(p)
     return p.parse_args(argv)
-
-
-def server_dsn(url: str, dbname: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + dbname
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_dsn(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def configure(args: argparse.Namespace, tmp: str) -> str:
-    """Point the settings at a fresh database; return its name (or file) for the cleanup."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="ispcare.settings",
-        ISPCARE_VAR_DIR=tmp,
-        HUEY_IMMEDIATE="1",
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        RATE_LIMITS_ENABLED="0",
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.pop("REDIS_URL", None)
-    if args.db == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = os.path.join(tmp, "bench.sqlite3")
-        return os.environ["SQLITE_PATH"]
-    name = f"ispcare_bench_{os.getpid()}"
-    admin_sql(args.server_url, f'DROP DATABASE IF EXISTS "{name}"')
-    admin_sql(args.server_url, f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = server_dsn(args.server_url, name)
-    return name
 
 
 def prepare() -> int:
     """Migrate, and make a plan, a coverage area and a registration officer."""
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    setup_django()
     from ispcare.accounts.models import User
     from ispcare.customers.models import CoverageArea, Plan
 
@@ -239,8 +199,7 @@ def main(argv: list[str]) -> int:
         }
         connection.close()
     finally:
-        if args.db == "postgresql" and not args.keep:
-            admin_sql(args.server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop(args, db_name)
     print(json.dumps(result), flush=True)
     ok = not errors and result["distinct_numbers"] == args.n and result["gap_free"]
     return 0 if ok else 1

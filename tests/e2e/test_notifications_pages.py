@@ -78,7 +78,7 @@ def test_outbox_shows_status_counts_and_failure_reasons(new_page, monkeypatch):
         expect(page.locator("table.list tbody tr")).to_have_count(5)
         bad = page.locator("table.list tbody tr", has_text="Budi Gagal")
         expect(bad.locator(".badge.st-failed")).to_have_text("Gagal")
-        expect(bad.locator(".err")).to_contain_text("Alamat tidak valid")
+        expect(bad.locator(".err")).to_contain_text("bukan alamat email yang valid")
         expect(bad).to_contain_text("dewi@")
         waiting = page.locator("table.list tbody tr", has_text="Sari Dewanti")
         expect(waiting.locator(".badge.st-queued")).to_have_text("Dalam antrean")

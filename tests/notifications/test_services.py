@@ -132,3 +132,22 @@ def test_inbox_unread_count_and_mark_read():
     assert inbox_mark_read(user_id=user.pk, ids=ids[:1]) == 1
     assert unread_count(user_id=user.pk) == 1
     assert external().count() == 0
+
+
+def test_a_message_sent_by_email_is_also_the_portal_copy():
+    user = factories.staff_user("customer")
+    (row,) = announce("both", user_id=user.pk)
+    assert row.channel == "email" and row.user_id == user.pk
+    assert list(inbox_for(user_id=user.pk)) == [row]
+    assert inbox_mark_read(user_id=user.pk, ids=[row.pk]) == 1
+    row.refresh_from_db()
+    assert row.read_at is not None and row.status == Status.QUEUED  # delivery status kept
+
+
+def test_an_invalid_address_row_stays_out_of_the_portal():
+    user = factories.staff_user("customer")
+    rows = announce("invalid-portal", email="x@", user_id=user.pk)
+    by = {r.channel: r for r in rows}
+    assert by["email"].status == Status.FAILED and by["email"].user_id is None
+    assert by["inapp"].user_id == user.pk and "email" in by["inapp"].note.lower()
+    assert [r.pk for r in inbox_for(user_id=user.pk)] == [by["inapp"].pk]

@@ -74,7 +74,7 @@ class AnnouncementForm(forms.Form):
     def audience_label(self) -> str:
         d = self.cleaned_data
         labels = dict(SubscriptionState.choices)
-        parts = [", ".join(str(labels[s]) for s in d["states"])]
+        parts = ["; ".join(str(labels[s]) for s in d["states"])]  # labels may contain commas
         if d.get("plan"):
             parts.append(d["plan"].name)
         if d.get("kecamatan"):

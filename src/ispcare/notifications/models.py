@@ -51,7 +51,7 @@ class Notification(models.Model):
     )
     recipient_name = models.CharField(_("recipient"), max_length=150, blank=True)
     # The caller's own reference ("customer:42"); opaque here, shown to staff.
-    recipient_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    recipient_ref = models.CharField(max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=254, blank=True)
     template_key = models.CharField(_("template"), max_length=64)
@@ -76,17 +76,18 @@ class Notification(models.Model):
     # Why this channel was used ("WhatsApp: number not valid, sent by email instead").
     note = models.CharField(_("note"), max_length=300, blank=True)
     provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]
+        # Few indexes on purpose: a bulk send inserts 100,000 rows at once.
         indexes = [
-            models.Index(fields=["user", "channel", "read_at"]),
-            models.Index(fields=["bulk", "status"]),
-            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["user", "read_at"]),  # the portal inbox and its unread count
+            models.Index(fields=["bulk", "status"]),  # bulk progress
+            models.Index(fields=["status", "id"]),  # the staff outbox by status, newest first
             # The worker's claim query: due rows of one channel, oldest first.
             models.Index(
                 fields=["channel", "next_attempt_at"],

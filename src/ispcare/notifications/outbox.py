@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from ispcare.common.bulk import rows_update
+
 from .channels import ChannelAdapter, Outcome, adapter_for
 from .choices import DUE_STATUSES, BulkStatus, Failure, Status
 from .models import BulkSend, Notification
@@ -101,7 +103,7 @@ def record(rows: list[Notification], outcomes: list[Outcome | None]) -> DrainRes
     result = DrainResult()
     for row, outcome in zip(rows, outcomes, strict=True):
         _apply(row, outcome, now, result)
-    Notification.objects.bulk_update(rows, UPDATED, batch_size=500)
+    rows_update(rows, UPDATED)
     bulks = {r.bulk_id for r in rows if r.bulk_id}
     if bulks:
         bulks_finish(bulks)
@@ -109,15 +111,13 @@ def record(rows: list[Notification], outcomes: list[Outcome | None]) -> DrainRes
 
 
 def bulks_finish(bulk_ids: set[int]) -> None:
-    """Mark bulk sends with nothing left to do as done."""
-    open_ = set(
-        Notification.objects.filter(
-            bulk_id__in=bulk_ids, status__in=[Status.QUEUED, Status.SENDING, Status.HELD]
-        )
-        .values_list("bulk_id", flat=True)
-        .distinct()
-    )
-    finished = bulk_ids - open_
+    """Mark bulk sends with nothing left to do as done (one indexed probe per bulk)."""
+    open_statuses = [Status.QUEUED, Status.SENDING, Status.HELD]
+    finished = [
+        pk
+        for pk in bulk_ids
+        if not Notification.objects.filter(bulk_id=pk, status__in=open_statuses).exists()
+    ]
     if finished:
         BulkSend.objects.filter(pk__in=finished, status=BulkStatus.RUNNING).update(
             status=BulkStatus.DONE, finished_at=timezone.now()

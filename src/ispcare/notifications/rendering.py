@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+
 from . import catalog, sandbox
 from .models import TemplateOverride
+
+
+def _language(language: str):
+    """Switch only when needed: most recipients share the active language."""
+    if translation.get_language() == language:
+        return contextlib.nullcontext()
+    return translation.override(language)
 
 
 @dataclass(frozen=True)
@@ -21,7 +31,6 @@ class Rendered:
     subject: str
     body: str
     wa_template: str
-    wa_params: list[str]
 
 
 def source_for(key: str, language: str) -> Source:
@@ -48,14 +57,17 @@ class Renderer:
     def render(self, context: Any, language: str) -> Rendered:
         """`context` must already be plain (sandbox.plain). Plain text: no HTML escaping."""
         src = self.source(language)
-
-        def text(template: str) -> str:
-            return sandbox.render(template, context, language=language, autoescape=False)
-
+        with _language(language):
+            subject, body = sandbox.render_many((src.subject, src.body), context)
         return Rendered(
-            subject=" ".join(text(src.subject).split())[:200],
-            body=text(src.body).strip(),
+            subject=" ".join(subject.split())[:200],
+            body=body.strip(),
             wa_template=self.spec.whatsapp,
-            # WhatsApp refuses newlines and runs of spaces inside a template parameter.
-            wa_params=[" ".join(text(p).split()) for p in self.spec.whatsapp_params],
         )
+
+    def whatsapp_params(self, context: Any, language: str) -> list[str]:
+        """The approved template's body parameters (only rendered for WhatsApp rows)."""
+        with _language(language):
+            params = sandbox.render_many(self.spec.whatsapp_params, context)
+        # WhatsApp refuses newlines and runs of spaces inside a template parameter.
+        return [" ".join(p.split()) for p in params]

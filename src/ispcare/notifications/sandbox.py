@@ -10,6 +10,7 @@ with an underscore.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
@@ -65,9 +66,15 @@ def check(source: str) -> None:
     compile_template(source)
 
 
-def render(source: str, context: dict[str, Any], *, language: str, autoescape: bool) -> str:
+def render(source: str, context: Any, *, language: str, autoescape: bool) -> str:
     with translation.override(language):
         return compile_template(source).render(Context(context, autoescape=autoescape))
+
+
+def render_many(sources: Iterable[str], context: Any) -> list[str]:
+    """Plain-text renderings (no autoescaping) in the active language, one Context."""
+    ctx = Context(context, autoescape=False)
+    return [compile_template(source).render(ctx) for source in sources]
 
 
 __all__ = ["TemplateSyntaxError", "check", "plain", "render"]

@@ -12,18 +12,29 @@ from .models import BulkSend, Notification
 
 
 def inbox_for(*, user_id: int) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user_id, channel=Channel.INAPP)
+    """Every message to the portal account, whichever channel carried it (one row each)."""
+    return Notification.objects.filter(user_id=user_id).order_by("-id")
 
 
 def unread_count(*, user_id: int) -> int:
     return inbox_for(user_id=user_id).filter(read_at__isnull=True).count()
 
 
+def _external(bulk_id: int | None) -> QuerySet[Notification]:
+    rows = Notification.objects.exclude(channel=Channel.INAPP)
+    return rows.filter(bulk_id=bulk_id) if bulk_id else rows
+
+
 def outbox_rows(
-    *, status: str = "", channel: str = "", q: str = "", before_id: int | None = None
+    *,
+    status: str = "",
+    channel: str = "",
+    q: str = "",
+    bulk_id: int | None = None,
+    before_id: int | None = None,
 ) -> QuerySet[Notification]:
     """Staff outbox, newest first; keyset pages (`before_id`) stay fast on millions of rows."""
-    rows = Notification.objects.exclude(channel=Channel.INAPP).order_by("-id")
+    rows = _external(bulk_id).order_by("-id")
     if status:
         rows = rows.filter(status=status)
     if channel:
@@ -35,10 +46,11 @@ def outbox_rows(
     return rows.select_related("bulk")
 
 
-def outbox_counts() -> dict[str, int]:
+def outbox_counts(*, bulk_id: int | None = None) -> dict[str, int]:
     """Per status, for the external channels (what staff must watch: queued and failed)."""
     counts = dict(
-        Notification.objects.exclude(channel=Channel.INAPP)
+        _external(bulk_id)
+        .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")

@@ -9,36 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ispcare.common.bulk import rows_insert
 from ispcare.common.effects import on_commit
 from ispcare.common.errors import Conflict, NotFound, ValidationFailed
 
 from . import catalog, sandbox
-from .addresses import AddressProblem, address_for
 from .choices import EXTERNAL_CHANNELS, BulkStatus, Channel, Failure, Status
 from .models import BulkSend, Notification, TemplateOverride, WhatsAppContact
-from .rendering import Rendered, Renderer
+from .planning import Planner, Recipient
+from .rendering import Renderer
 
 WINDOW = dt.timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    name: str = ""
-    email: str = ""
-    phone: str = ""
-    user_id: int | None = None
-    language: str = "id"
-    # External channels in order of preference: the first usable one is used.
-    channels: tuple[str, ...] = (Channel.WHATSAPP, Channel.EMAIL)
-    ref: str = ""  # the caller's reference, e.g. "customer:42"
-    context: dict[str, Any] = field(default_factory=dict)  # merged over the message's
 
 
 @dataclass(frozen=True)
@@ -52,92 +42,6 @@ class Message:
 
 def whatsapp_enabled() -> bool:
     return bool(settings.WHATSAPP["access_token"] and settings.WHATSAPP["phone_number_id"])
-
-
-class _Planner:
-    """Decides, for one recipient, which rows to write. Pure: no queries per recipient."""
-
-    def __init__(self, *, now: dt.datetime, open_windows: set[str]):
-        self.now = now
-        self.open_windows = open_windows
-        self.wa_enabled = whatsapp_enabled()
-
-    def rows(
-        self, recipient: Recipient, rendered: Rendered, key: str, template: str, inapp: bool, bulk
-    ) -> list[Notification]:
-        def row(channel: str, to: str = "", **extra) -> Notification:
-            fields = {
-                "user_id": recipient.user_id,
-                "recipient_name": recipient.name[:150],
-                "recipient_ref": recipient.ref[:64],
-                "channel": channel,
-                "to": to,
-                "template_key": template,
-                "language": recipient.language,
-                "subject": rendered.subject,
-                "body": rendered.body,
-                "idempotency_key": f"{key}:{channel}" if key else None,
-                "bulk": bulk,
-                "next_attempt_at": self.now,
-                **extra,
-            }
-            return Notification(**fields)
-
-        out: list[Notification] = []
-        skipped: list[str] = []
-        chosen = None
-        for channel in recipient.channels:
-            if channel not in EXTERNAL_CHANNELS:
-                continue
-            label = Channel(channel).label
-            try:
-                to = address_for(channel, email=recipient.email, phone=recipient.phone)
-            except AddressProblem as problem:
-                skipped.append(f"{label}: {problem.reason}")
-                if problem.failure == Failure.INVALID_ADDRESS:
-                    out.append(
-                        row(
-                            channel,
-                            (recipient.email if channel == Channel.EMAIL else recipient.phone)[
-                                :254
-                            ],
-                            status=Status.FAILED,
-                            failure=problem.failure,
-                            last_error=problem.reason,
-                        )
-                    )
-                continue
-            if channel == Channel.WHATSAPP:
-                if not self.wa_enabled:
-                    skipped.append(f"{label}: {Failure.NOT_CONFIGURED.label}")
-                    continue
-                if not rendered.wa_template and to not in self.open_windows:
-                    skipped.append(f"{label}: {Failure.OUTSIDE_WINDOW.label}")
-                    continue
-                chosen = row(
-                    channel, to, wa_template=rendered.wa_template, wa_params=rendered.wa_params
-                )
-            else:
-                chosen = row(channel, to)
-            break
-        if chosen is not None:
-            if skipped:
-                chosen.note = (_("Fallback") + " — " + "; ".join(skipped))[:300]
-            out.append(chosen)
-        elif skipped and not any(r.status == Status.FAILED for r in out):
-            # Nothing usable and nothing invalid to show for it: one row says why.
-            first = next(c for c in recipient.channels if c in EXTERNAL_CHANNELS)
-            out.append(
-                row(
-                    first,
-                    status=Status.FAILED,
-                    failure=Failure.NO_ADDRESS,
-                    last_error="; ".join(skipped)[:2000],
-                )
-            )
-        if inapp and recipient.user_id:
-            out.append(row(Channel.INAPP, status=Status.SENT, sent_at=self.now))
-        return out
 
 
 def _wa_digits(phone: str) -> str:
@@ -181,12 +85,25 @@ def message_send(*, message: Message) -> list[Notification]:
     ):
         return []  # whichever channel it went out on, it went out
     context = sandbox.plain({**message.context, **recipient.context})
-    rendered = Renderer(message.template).render(context, recipient.language)
-    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored for staff
-        planner = _Planner(
-            now=timezone.now(), open_windows=_open_windows(message.template, [recipient.phone])
+    renderer = Renderer(message.template)
+    rendered = renderer.render(context, recipient.language)
+    planner = Planner(
+        now=timezone.now(),
+        open_windows=_open_windows(message.template, [recipient.phone]),
+        whatsapp_enabled=whatsapp_enabled(),
+    )
+    rows = [
+        Notification(**row)
+        for row in planner.rows(
+            recipient,
+            rendered,
+            key=key,
+            template=message.template,
+            inapp=message.inapp,
+            bulk_id=None,
+            wa_params=lambda: renderer.whatsapp_params(context, recipient.language),
         )
-        rows = planner.rows(recipient, rendered, key, message.template, message.inapp, None)
+    ]
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller
             created = Notification.objects.bulk_create(rows)
@@ -216,32 +133,36 @@ def bulk_send_create(
         bulk = BulkSend.objects.create(
             title=title[:200], template_key=template, audience=audience[:200], created_by=by
         )
-        with translation.override(settings.LANGUAGE_CODE):
-            planner = _Planner(
-                now=now, open_windows=_open_windows(template, (r.phone for r in recipients))
+        planner = Planner(
+            now=now,
+            open_windows=_open_windows(template, (r.phone for r in recipients)),
+            whatsapp_enabled=whatsapp_enabled(),
+        )
+        rows: list[dict[str, Any]] = []
+        keys: set[str] = set()
+        for recipient in recipients:
+            key = f"bulk:{bulk.pk}:{recipient.ref or recipient.email or recipient.phone}"
+            if key in keys:  # listed twice: one message
+                continue
+            keys.add(key)
+            context_ = sandbox.plain({**base, **recipient.context})
+            rows += planner.rows(
+                recipient,
+                renderer.render(context_, recipient.language),
+                key=key,
+                template=template,
+                inapp=inapp,
+                bulk_id=bulk.pk,
+                wa_params=partial(renderer.whatsapp_params, context_, recipient.language),
             )
-            rows: list[Notification] = []
-            total = 0
-            for recipient in recipients:
-                context_ = sandbox.plain({**base, **recipient.context})
-                rendered = renderer.render(context_, recipient.language)
-                key = f"bulk:{bulk.pk}:{recipient.ref or recipient.email or recipient.phone}"
-                rows.extend(planner.rows(recipient, rendered, key, template, inapp, bulk))
-                total += 1
-                if len(rows) >= batch_size:
-                    _insert(rows)
-                    rows = []
-            _insert(rows)
-        bulk.total = total
+            if len(rows) >= batch_size:
+                rows_insert(Notification, rows)
+                rows = []
+        rows_insert(Notification, rows)
+        bulk.total = len(keys)
         bulk.save(update_fields=["total"])
     _kick({Channel.EMAIL, Channel.WHATSAPP})
     return bulk
-
-
-def _insert(rows: list[Notification]) -> None:
-    # Duplicate recipients in one announcement collapse on their idempotency key.
-    if rows:
-        Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
 def _bulk_locked(bulk_id: int) -> BulkSend:
@@ -310,11 +231,14 @@ def notification_retry(*, notification_id: int) -> Notification:
 
 
 def inbox_mark_read(*, user_id: int, ids: list[int]) -> int:
-    """Mark the user's in-app notifications `ids` read (the ones a page has shown them)."""
-    now = timezone.now()
-    return Notification.objects.filter(
-        user_id=user_id, channel=Channel.INAPP, pk__in=ids, read_at__isnull=True
-    ).update(read_at=now, status=Status.READ)
+    """Mark the messages `ids` of the user read (the ones the portal has shown them).
+
+    A portal-only message becomes READ; one that went by email or WhatsApp keeps its
+    delivery status and only gains read_at."""
+    return Notification.objects.filter(user_id=user_id, pk__in=ids, read_at__isnull=True).update(
+        read_at=timezone.now(),
+        status=Case(When(channel=Channel.INAPP, then=Value(Status.READ)), default=F("status")),
+    )
 
 
 def template_preview(*, key: str, language: str, subject: str, body: str) -> tuple[str, str]:

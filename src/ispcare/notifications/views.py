@@ -26,19 +26,18 @@ def outbox(request):
     channel = request.GET.get("channel", "")
     channel = channel if channel in (Channel.EMAIL, Channel.WHATSAPP) else ""
     q = request.GET.get("q", "").strip()[:100]
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = _int_param(request, "before")
+    bulk = BulkSend.objects.filter(pk=_int_param(request, "bulk") or 0).first()
+    bulk_id = bulk.pk if bulk else None
     rows = list(
-        selectors.outbox_rows(status=status, channel=channel, q=q, before_id=before)[
-            : PAGE_SIZE + 1
-        ]
+        selectors.outbox_rows(
+            status=status, channel=channel, q=q, bulk_id=bulk_id, before_id=before
+        )[: PAGE_SIZE + 1]
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counts = selectors.outbox_counts()
-    keep = [(k, v) for k, v in (("status", status), ("channel", channel)) if v]
+    counts = selectors.outbox_counts(bulk_id=bulk_id)
+    keep = [(k, v) for k, v in (("channel", channel), ("bulk", bulk_id)) if v]
     return render(
         request,
         "notifications/staff/outbox.html",
@@ -49,6 +48,7 @@ def outbox(request):
             "channel": channel,
             "q": q,
             "keep": keep,
+            "bulk": bulk,
             "tabs": [
                 {"value": "", "label": _("All"), "count": sum(counts.values()), "on": not status},
                 *(
@@ -59,7 +59,8 @@ def outbox(request):
                         "on": s == status,
                     }
                     for s in Status
-                    if s not in (Status.HELD, Status.CANCELLED) or counts[s.value]
+                    # Empty states only clutter a phone; queued and failed are always watched.
+                    if counts[s.value] or s == status or s in (Status.QUEUED, Status.FAILED)
                 ),
             ],
             "channels": [
@@ -69,6 +70,12 @@ def outbox(request):
             "can_manage": has_capability(request.user, "notifications.manage"),
         },
     )
+
+
+def _int_param(request, name: str) -> int | None:
+    """A positive integer query parameter, or None for anything else."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < len(value) < 19 else None
 
 
 @capability_required("notifications.view")
