@@ -16,15 +16,29 @@ from ispcare.workorders.models import WorkOrder
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def test_demo_data(capsys):
+def test_demo_data(capsys, django_capture_on_commit_callbacks):
     """One load (it takes seconds), every property of it checked."""
-    assert data.load()
+    with django_capture_on_commit_callbacks(execute=True):  # as when the load commits
+        assert data.load()
     _every_lifecycle_state_and_application_status()
     _people_are_valid_and_every_change_has_an_event()
     _technician_has_a_job_today()
+    _announcement_went_to_the_live_customers()
     _logins()
     _print_logins_lists_urls_and_every_role(capsys)
     _second_load_changes_nothing_and_says_so(capsys)
+
+
+def _announcement_went_to_the_live_customers():
+    from ispcare.notifications.models import BulkSend
+
+    bulk = BulkSend.objects.get()
+    live = Customer.objects.filter(
+        subscriptions__state__in=["active", "isolated", "awaiting_deposit"]
+    )
+    assert bulk.total == live.distinct().count() > 0
+    assert bulk.status == "done"  # delivered to the in-memory mailbox during the load
+    assert set(bulk.notifications.values_list("status", flat=True)) == {"sent"}
 
 
 def _every_lifecycle_state_and_application_status():

@@ -16,8 +16,8 @@ def test_all_ok(client):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body) == {"status", "database", "queue", "channel_layer"}
-    for name in ("database", "queue", "channel_layer"):
+    assert set(body) == {"status", "database", "queue", "channel_layer", "outbox"}
+    for name in ("database", "queue", "channel_layer", "outbox"):
         assert body[name]["ok"] is True, body[name]
         assert body[name]["ms"] >= 0
     assert body["database"]["vendor"] in {"sqlite", "postgresql"}
@@ -55,3 +55,13 @@ def test_broken_queue_is_named(client, monkeypatch):
 
 def test_only_get(client):
     assert client.post("/health/").status_code == 405
+
+
+def test_outbox_backlog_is_reported(client):
+    from tests.notifications.support import announce
+
+    announce("health-1")
+    announce("health-2", email="bad@")
+    outbox = client.get("/health/").json()["outbox"]
+    assert (outbox["waiting"], outbox["failed_24h"]) == (1, 1)
+    assert outbox["oldest_waiting_s"] >= 0

@@ -1,4 +1,5 @@
-"""GET /health/: is the database, the job queue and the channel layer reachable?"""
+"""GET /health/: is the database, the job queue and the channel layer reachable, and how
+long is the notification outbox (messages waiting for a mail server or WhatsApp)?"""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def _queue() -> dict:
     return {"backend": type(HUEY).__name__, "pending": HUEY.pending_count()}
 
 
+def _outbox() -> dict:
+    from ispcare.notifications.outbox import backlog
+
+    return backlog()
+
+
 def _channels() -> dict:
     layer = get_channel_layer()
     name = async_to_sync(layer.new_channel)()
@@ -54,6 +61,7 @@ def health(request):
         "database": _check(_database),
         "queue": _check(_queue),
         "channel_layer": _check(_channels),
+        "outbox": _check(_outbox),
     }
     ok = all(c["ok"] for c in checks.values())
     return JsonResponse({"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503)

@@ -351,3 +351,16 @@ def test_equipment_list_queries_do_not_grow(client, onboarding, django_assert_ma
     with django_assert_max_num_queries(12):
         response = client.get(reverse("staff:equipment_list"))
     assert len(response.context["page"].object_list) == 33
+
+
+def test_customer_page_lists_the_messages_sent_and_the_channels(client, onboarding):
+    customer, _ = onboarding.approved()
+    customer.notify_channels = "email,whatsapp"
+    customer.save()
+    client.force_login(factories.staff_user("customer_service"))
+    html = client.get(f"/staff/customers/{customer.pk}/").content.decode()
+    assert "Selamat datang di" in html  # the welcome message, linked to the outbox
+    assert "/staff/messages/" in html and "Email → WhatsApp" in html
+    client.force_login(factories.staff_user("technician"))  # may see customers, not the outbox
+    html = client.get(f"/staff/customers/{customer.pk}/").content.decode()
+    assert "Selamat datang di" in html and "/staff/messages/" not in html

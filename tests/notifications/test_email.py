@@ -174,3 +174,12 @@ def test_bounce_command_reads_the_report_from_stdin(smtp, monkeypatch, capsys):
     assert f"notification {row.pk} marked bounced" in capsys.readouterr().out
     row.refresh_from_db()
     assert row.failure == Failure.BOUNCED
+
+
+def test_the_minute_sweep_sends_what_has_become_due(smtp):
+    from ispcare.jobs import outbox_sweep
+
+    announce("sweep")
+    outbox_sweep()  # the periodic job: due rows of each channel are drained
+    assert len(smtp.received) == 1
+    assert Notification.objects.get().status == Status.SENT

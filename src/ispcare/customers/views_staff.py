@@ -23,6 +23,8 @@ from ispcare.accounts.decorators import capability_required
 from ispcare.accounts.roles import has_capability
 from ispcare.common.errors import Conflict, DomainError
 from ispcare.common.money import format_rupiah
+from ispcare.notifications.choices import Channel
+from ispcare.notifications.selectors import inbox_for
 
 from . import selectors, services
 from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
@@ -313,6 +315,12 @@ def customer_detail(request, pk: int):
             "can_billing": has_capability(user, "billing.view"),
             "can_workorders": has_capability(user, "workorders.view"),
             "can_review": has_capability(user, "registrations.review"),
+            "sent_messages": list(inbox_for(user_id=customer.user_id)[:8]),
+            "channels_label": " → ".join(
+                str(Channel(c).label) for c in customer.notify_channels.split(",") if c
+            )
+            or _("Portal only"),
+            "can_outbox": has_capability(user, "notifications.view"),
         },
     )
 

@@ -24,6 +24,7 @@ from ispcare.accounts.roles import Role
 from ispcare.billing.choices import InvoiceKind
 from ispcare.billing.models import Invoice
 from ispcare.billing.services import payment_record
+from ispcare.customers.announcements import Audience, Text, announcement_send
 from ispcare.customers.forms import CONSENTS, RegistrationForm
 from ispcare.customers.lifecycle import subscription_transition
 from ispcare.customers.models import Application, CoverageArea, Customer, Equipment, Plan
@@ -32,6 +33,7 @@ from ispcare.customers.services import (
     registration_reject,
     registration_submit,
 )
+from ispcare.notifications.models import BulkSend
 from ispcare.workorders.services import installation_complete, installation_schedule
 
 DEMO_PASSWORD = "vokasi-demo-2026"  # noqa: S105 (documented demo login)
@@ -189,7 +191,29 @@ def load() -> Counter:
             if not Application.objects.filter(nik=person.nik).exists():
                 _person(i, person, staff)
                 made["applicants and customers"] += 1
+        if not BulkSend.objects.exists():
+            _announcement(staff)
+            made["announcements"] += 1
     return +made  # drop zero counts
+
+
+def _announcement(staff: dict) -> None:
+    """NOC tells the live customers about a maintenance night (see the bulk-send page)."""
+    announcement_send(
+        audience=Audience(),
+        text_id=Text(
+            "Pemeliharaan jaringan Sleman, Sabtu 01.00-03.00 WIB",
+            "Kami memperbarui perangkat jaringan di area Sleman pada Sabtu pukul 01.00-03.00 WIB. "
+            "Selama itu internet dapat terputus beberapa menit. Mohon maaf atas ketidaknyamanannya.",
+        ),
+        text_en=Text(
+            "Network maintenance in Sleman, Saturday 01:00-03:00 WIB",
+            "We are upgrading network equipment in Sleman on Saturday, 01:00-03:00 WIB. "
+            "The internet may drop for a few minutes. We apologise for the inconvenience.",
+        ),
+        label="Aktif; Diisolir",
+        by=staff["noc"],
+    )
 
 
 def _staff(made: Counter) -> dict:

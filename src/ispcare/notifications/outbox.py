@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from ispcare.common.bulk import rows_update
@@ -161,3 +161,20 @@ def next_due(channel: str) -> dt.datetime | None:
     return Notification.objects.filter(channel=channel, status__in=DUE_STATUSES).aggregate(
         at=Min("next_attempt_at")
     )["at"]
+
+
+def backlog() -> dict:
+    """For /health/ and the staff: what waits, and for how long (the queue's oldest row)."""
+    now = timezone.now()
+    waiting = Notification.objects.filter(status__in=DUE_STATUSES).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
+    return {
+        "waiting": waiting["n"],
+        "oldest_waiting_s": round((now - waiting["oldest"]).total_seconds())
+        if waiting["oldest"]
+        else 0,
+        "failed_24h": Notification.objects.filter(
+            status=Status.FAILED, created_at__gte=now - dt.timedelta(hours=24)
+        ).count(),
+    }
