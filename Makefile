@@ -53,8 +53,9 @@ openapi: $(STAMP)
 	fi
 
 # Benchmarks against the local PostgreSQL; figures go to docs/performance.md.
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/onboarding.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

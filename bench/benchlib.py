@@ -66,3 +66,18 @@ def setup_django() -> None:
 def peak_mb() -> int:
     """Peak resident memory of this process (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def plan_create():
+    """The plan every bench subscriber is on."""
+    from ispcare.customers.models import Plan
+
+    return Plan.objects.create(
+        code="rumah-20",
+        name="Rumah 20",
+        speed_mbps=20,
+        monthly_price=200_000,
+        installation_fee=250_000,
+        deposit=300_000,
+        radius_profile="rumah-20",
+    )

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import add_db_args, configure, drop, peak_mb, setup_django
+from benchlib import add_db_args, configure, drop, peak_mb, plan_create, setup_django
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,17 +56,9 @@ def seed(n: int) -> None:
     from django.utils import timezone
 
     from ispcare.accounts.models import User
-    from ispcare.customers.models import Customer, Plan, Subscription
+    from ispcare.customers.models import Customer, Subscription
 
-    plan = Plan.objects.create(
-        code="rumah-20",
-        name="Rumah 20",
-        speed_mbps=20,
-        monthly_price=200_000,
-        installation_fee=250_000,
-        deposit=300_000,
-        radius_profile="rumah-20",
-    )
+    plan = plan_create()
     password = make_password(None)
     now = timezone.now()
     chunk = 10_000

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import add_db_args, configure, drop, setup_django
+from benchlib import add_db_args, configure, drop, plan_create, setup_django
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -46,17 +46,9 @@ def prepare() -> int:
     """Migrate, and make a plan, a coverage area and a registration officer."""
     setup_django()
     from ispcare.accounts.models import User
-    from ispcare.customers.models import CoverageArea, Plan
+    from ispcare.customers.models import CoverageArea
 
-    Plan.objects.create(
-        code="rumah-20",
-        name="Rumah 20",
-        speed_mbps=20,
-        monthly_price=200_000,
-        installation_fee=250_000,
-        deposit=300_000,
-        radius_profile="rumah-20",
-    )
+    plan_create()
     CoverageArea.objects.create(city="Sleman", kecamatan="Depok", kelurahan="")
     officer = User.objects.create_user(username="registrasi", role="registration")
     return officer.pk

@@ -63,3 +63,14 @@ def shot(page, name: str) -> None:
     """Keep a screenshot of each step for people to look at (CI artifacts)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, username: str, password: str) -> None:
+    """Log in through the real login page."""
+    from django.urls import reverse
+
+    page.goto(reverse("accounts:login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_load_state("networkidle")

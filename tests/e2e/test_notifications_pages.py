@@ -17,19 +17,11 @@ from ispcare.notifications import outbox, tasks
 from ispcare.notifications.choices import BulkStatus, Status
 from ispcare.notifications.models import BulkSend, Notification
 from tests import factories
-from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
 from tests.notifications.support import announce
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "rahasia-Kuat-2026"
-
-
-def login(page, username: str, password: str) -> None:
-    page.goto(reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
 
 
 def staff_pages(new_page, role: str, **names):

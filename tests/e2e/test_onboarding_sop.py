@@ -20,18 +20,10 @@ from ispcare.customers.models import Application, Customer
 from ispcare.notifications.models import Notification
 from ispcare.workorders.models import WorkOrder
 from tests import factories
-from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "rahasia-Kuat-2026"
-
-
-def login(page, username: str, password: str) -> None:
-    page.goto(reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
 
 
 def submit(page, form_selector: str) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ispcare.accounts.decorators import capability_required
 from ispcare.accounts.roles import has_capability
 from ispcare.common.errors import Conflict, DomainError
+from ispcare.common.forms import errors_to_form
 from ispcare.common.money import format_rupiah
 from ispcare.customers.choices import SubscriptionState
 from ispcare.customers.models import Customer
@@ -27,14 +28,6 @@ from .models import Invoice
 
 PAGE_SIZE = 50
 OPEN = "open"  # pseudo status in the filter: unpaid or partially paid
-
-
-def _errors_to_form(form, exc: DomainError) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, str(msg))
-    if not exc.fields:
-        form.add_error(None, str(exc.message))
 
 
 def _invoices(*, status: str, kind: str, q: str):
@@ -132,7 +125,7 @@ def payment_create(request, pk: int):
             if isinstance(exc, Conflict) and not exc.fields:  # paid meanwhile
                 messages.error(request, str(exc.message))
                 return redirect("billing:invoice_detail", pk=invoice.pk)
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             invoice.refresh_from_db()
             text = _("Payment of %(amount)s recorded on %(number)s. Balance: %(balance)s.") % {

@@ -17,6 +17,7 @@ from ispcare.accounts.decorators import customer_required
 from ispcare.accounts.roles import Role
 from ispcare.accounts.views import remember_language
 from ispcare.common.errors import ValidationFailed
+from ispcare.common.forms import errors_to_form
 from ispcare.notifications.selectors import inbox_for, unread_count
 from ispcare.notifications.services import inbox_mark_read
 
@@ -146,9 +147,7 @@ def preferences(request):
                 actor=request.user,
             )
         except ValidationFailed as exc:
-            for field, msgs in exc.fields.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, str(msg))
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             response = redirect("portal:preferences")

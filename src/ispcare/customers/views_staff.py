@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from ispcare.accounts.decorators import capability_required
 from ispcare.accounts.roles import has_capability
 from ispcare.common.errors import Conflict, DomainError
+from ispcare.common.forms import errors_to_form
 from ispcare.common.money import format_rupiah
 from ispcare.notifications.choices import Channel
 from ispcare.notifications.selectors import inbox_for
@@ -38,17 +38,6 @@ WAITING_TOO_LONG = dt.timedelta(days=2)  # highlighted in the queue
 
 def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _errors_to_form(form: forms.Form, exc: DomainError) -> None:
-    """Field errors of a service onto the form's fields; the rest above the form."""
-    placed = False
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, str(msg))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 _STATE_LABELS = dict(SubscriptionState.choices)
@@ -230,7 +219,7 @@ def registration_approve(request, pk: int):
             if exc.code == "application.out_of_coverage":
                 form.add_error("coverage_override", str(exc.message))
             elif exc.fields:  # Duplicate: the person is already a customer
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:  # stale page: already approved or rejected
                 messages.error(request, str(exc.message))
                 return redirect("staff:registration_detail", pk=app.pk)
@@ -258,7 +247,7 @@ def registration_reject(request, pk: int):
             messages.error(request, str(exc.message))
             return redirect("staff:registration_detail", pk=app.pk)
         except DomainError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ispcare.accounts.decorators import capability_required
 from ispcare.common.errors import ValidationFailed
+from ispcare.common.forms import errors_to_form
 
 from . import catalog, services
 from .models import TemplateOverride
@@ -68,9 +69,7 @@ def template_edit(request, key: str, language: str):
                 by=request.user,
             )
         except ValidationFailed as exc:
-            for field, msgs in exc.fields.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, str(msg))
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Template saved: new messages use it from now on."))
             return redirect("notifications:template_edit", key, language)

@@ -22,6 +22,7 @@ from ispcare.accounts.roles import Role, has_capability
 from ispcare.billing.choices import InvoiceKind
 from ispcare.billing.models import Invoice
 from ispcare.common.errors import Conflict, DomainError
+from ispcare.common.forms import errors_to_form
 from ispcare.common.money import format_rupiah
 from ispcare.customers.choices import SubscriptionState
 from ispcare.customers.models import Customer, Subscription
@@ -34,15 +35,6 @@ from .models import WorkOrder
 PAGE_SIZE = 50
 # Service field names that differ from the form's.
 _FIELD_MAP = {"equipment": "serials", "reference": "receipt_number"}
-
-
-def _errors_to_form(form, exc: DomainError) -> None:
-    for field, msgs in exc.fields.items():
-        name = _FIELD_MAP.get(field, field)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, str(msg))
-    if not exc.fields:
-        form.add_error(None, str(exc.message))
 
 
 def _installation_balances(subscription_ids) -> dict[int, Invoice]:
@@ -118,7 +110,7 @@ def installation_schedule(request, subscription_pk: int):
             if isinstance(exc, Conflict) and not exc.fields:
                 messages.error(request, str(exc.message))
                 return redirect("workorders:installation_board")
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc, field_map=_FIELD_MAP)
         else:
             tech = order.technician
             messages.success(
@@ -234,7 +226,7 @@ def installation_complete(request, pk: int):
             if isinstance(exc, Conflict) and not exc.fields:  # completed meanwhile
                 messages.error(request, str(exc.message))
                 return redirect("workorders:job_detail", pk=order.pk)
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc, field_map=_FIELD_MAP)
         else:
             deposit = Invoice.objects.filter(
                 subscription_id=order.subscription_id, kind=InvoiceKind.DEPOSIT
