@@ -230,3 +230,25 @@ def test_no_welcome_when_the_approval_is_refused(reviewer, django_capture_on_com
     assert mail.outbox == []
     assert not Notification.objects.filter(template_key="welcome").exists()
     assert not Sequence.objects.filter(value__gt=0).exists()
+
+
+def test_approval_tells_the_customer_on_their_channel_and_mails_the_account(reviewer, settings):
+    from tests.doubles.whatsapp_cloud import WhatsAppCloudStandIn
+
+    app = factories.submit()
+    with WhatsAppCloudStandIn() as cloud:  # WhatsApp on: the applicant's default first choice
+        settings.WHATSAPP = {
+            **settings.WHATSAPP,
+            "api_url": cloud.base_url,
+            "phone_number_id": cloud.phone_number_id,
+            "access_token": cloud.access_token,
+        }
+        customer = registration_approve(application_id=app.pk, actor=reviewer)
+    approved = Notification.objects.get(template_key="application_approved")
+    assert approved.channel == "whatsapp" and approved.user_id == customer.user_id
+    assert approved.wa_template == "ispcare_application_approved"
+    assert approved.wa_params == [customer.full_name, app.reference, customer.number]
+    assert customer.number in approved.body and app.reference in approved.subject
+    welcome = Notification.objects.get(template_key="welcome")
+    assert welcome.channel == "email" and welcome.to == customer.email  # account details
+    assert "/portal/welcome/" in welcome.body

@@ -6,6 +6,7 @@ back with the change); contexts are plain values, the only thing templates may s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from ispcare.notifications.catalog import TemplateSpec, register
+from ispcare.notifications.choices import Channel
 from ispcare.notifications.services import Message, Recipient, message_send
 
 from .choices import EventKind
@@ -67,8 +69,15 @@ def register_templates() -> None:
             ("{{ name }}", "{{ application.reference }}", "{{ application.reason }}"),
         ),
         TemplateSpec(
+            "application_approved",
+            _("Registration approved"),
+            {**SAMPLE, "application": application, "status_url": status_url},
+            "ispcare_application_approved",
+            ("{{ name }}", "{{ application.reference }}", "{{ customer_number }}"),
+        ),
+        TemplateSpec(
             "welcome",
-            _("Approved: welcome with customer number"),
+            _("Welcome: customer number and portal account"),
             {**SAMPLE, "welcome_url": "https://vokasi.net/portal/selamat-datang/…"},
             "ispcare_welcome",
             ("{{ name }}", "{{ customer_number }}", "{{ welcome_url }}"),
@@ -201,8 +210,26 @@ def application_notify(*, application_id: int, template: str) -> None:
 
 
 def welcome_send(*, customer_id: int) -> None:
-    customer = Customer.objects.select_related("user").get(pk=customer_id)
+    """At approval: the short "approved" notice on the customer's own channel, and the
+    welcome with the portal account (a set-password link and what happens next) by email,
+    the channel for account details, with its copy in the portal."""
+    customer = Customer.objects.select_related("user", "application").get(pk=customer_id)
     sub = customer.subscriptions.select_related("plan").first()
+    app = customer.application
+    customer_notify(
+        customer=customer,
+        template="application_approved",
+        context={
+            "application": {
+                "reference": app.reference if app else "",
+                "plan": sub.plan.name,
+                "reason": "",
+            },
+            "plan": plan_context(sub.plan),
+            "status_url": status_url(app) if app else "",
+        },
+        key=f"customer:{customer.pk}:approved",
+    )
     customer_notify(
         customer=customer,
         template="welcome",
@@ -211,6 +238,7 @@ def welcome_send(*, customer_id: int) -> None:
             "plan": plan_context(sub.plan),
         },
         key=f"customer:{customer.pk}:welcome",
+        channels=(Channel.EMAIL,),
     )
     event_record(
         customer=customer, kind=EventKind.WELCOME_SENT, actor=None, data={"email": customer.email}
@@ -218,12 +246,21 @@ def welcome_send(*, customer_id: int) -> None:
 
 
 def customer_notify(
-    *, customer: Customer, template: str, context: dict[str, Any], key: str
+    *,
+    customer: Customer,
+    template: str,
+    context: dict[str, Any],
+    key: str,
+    channels: tuple[str, ...] | None = None,
 ) -> None:
+    """Tell the customer, on their preferred channels unless `channels` overrides them."""
+    recipient = customer_recipient(customer)
+    if channels is not None:
+        recipient = dataclasses.replace(recipient, channels=channels)
     message_send(
         message=Message(
             template=template,
-            recipient=customer_recipient(customer),
+            recipient=recipient,
             context={
                 **_base(),
                 "name": customer.full_name,
