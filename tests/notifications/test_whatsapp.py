@@ -145,3 +145,10 @@ def test_sends_are_paced_per_sending_number(wa_cloud, settings):
 def test_default_rate_is_80_per_second(settings):
     assert settings.NOTIFY["rate"]["whatsapp"] == 80
     assert WhatsAppAdapter().pacer.per_second == 80
+
+
+def test_one_client_serves_every_batch_of_a_drain(wa_cloud):
+    for i in range(5):
+        announce(f"b{i}", channels=WA, phone=f"08123456780{i}")
+    assert outbox.drain("whatsapp", batch=2).sent == 5  # three batches
+    assert len(wa_cloud.sent) == 5

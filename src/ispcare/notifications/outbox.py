@@ -136,18 +136,20 @@ def drain(
     batch = batch or settings.NOTIFY["batch"]
     deadline = time.monotonic() + budget_seconds
     total = DrainResult()
-    while True:
-        if time.monotonic() >= deadline:
-            total.more = due_count(channel) > 0
-            break
-        rows = claim(channel, limit=batch, now=timezone.now())
-        if not rows:
-            break
-        outcomes = adapter.send(rows)
-        result = record(rows, outcomes)
-        total.add(result)
-        if result.waiting:  # the channel is down or throttling us: stop, retry later
-            break
+    try:
+        while True:
+            if time.monotonic() >= deadline:
+                total.more = due_count(channel) > 0
+                break
+            rows = claim(channel, limit=batch, now=timezone.now())
+            if not rows:
+                break
+            result = record(rows, adapter.send(rows))
+            total.add(result)
+            if result.waiting:  # the channel is down or throttling us: stop, retry later
+                break
+    finally:
+        adapter.close()
     return total
 
 

@@ -24,3 +24,7 @@ class ChannelAdapter(Protocol):
         mid-batch, or a rate limit told us to stop); the row waits without an attempt
         counted against it."""
         ...
+
+    def close(self) -> None:
+        """Release connections once the drain is over."""
+        ...

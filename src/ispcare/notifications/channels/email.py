@@ -123,3 +123,6 @@ class EmailAdapter:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 connection.close()  # a dead connection may not close cleanly; outcomes stand
         return outcomes
+
+    def close(self) -> None:
+        """Nothing held between batches: each batch opens and closes its SMTP connection."""

@@ -86,42 +86,39 @@ class WhatsAppAdapter:
     def send(self, rows) -> list[Outcome | None]:
         outcomes: list[Outcome | None] = [None] * len(rows)
         if not self.token:
-            return [
-                Outcome(
-                    False, error="WHATSAPP_ACCESS_TOKEN is not set", failure=Failure.NOT_CONFIGURED
-                )
-                for _ in rows
-            ]
-        headers = {"Authorization": f"Bearer {self.token}"}
-        with self.client:
-            for i, row in enumerate(rows):
-                self.pacer.wait()
-                try:
-                    response = self.client.post(self.url, json=payload_for(row), headers=headers)
-                except httpx.HTTPError as exc:
-                    outcomes[i] = Outcome(
-                        False, error=f"{type(exc).__name__}: {exc}", failure=Failure.TEMPORARY
-                    )
-                    break  # the API is unreachable: the rest of the batch waits
-                try:
-                    data = response.json()
-                except (json.JSONDecodeError, ValueError):
-                    data = {}
-                if response.status_code == 200:
-                    try:
-                        wamid = data["messages"][0]["id"]
-                    except (KeyError, IndexError, TypeError):
-                        outcomes[i] = Outcome(
-                            False,
-                            error="WhatsApp answered 200 without a message id",
-                            failure=Failure.TEMPORARY,
-                        )
-                        continue
-                    outcomes[i] = Outcome(True, provider_id=str(wamid)[:200])
-                    continue
-                outcome = classify(response.status_code, data)
-                outcomes[i] = outcome
-                code = (data.get("error") or {}).get("code") if isinstance(data, dict) else None
-                if code in STOP_BATCH:
-                    break
+            missing = Outcome(
+                False, error="WHATSAPP_ACCESS_TOKEN is not set", failure=Failure.NOT_CONFIGURED
+            )
+            return [missing for _ in rows]
+        for i, row in enumerate(rows):
+            self.pacer.wait()
+            outcomes[i], stop = self._send_one(row)
+            if stop:  # unreachable, throttled or not authorised: the rest of the batch waits
+                break
         return outcomes
+
+    def _send_one(self, row) -> tuple[Outcome, bool]:
+        """The outcome of one POST, and whether the batch must stop after it."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = self.client.post(self.url, json=payload_for(row), headers=headers)
+        except httpx.HTTPError as exc:
+            return Outcome(
+                False, error=f"{type(exc).__name__}: {exc}", failure=Failure.TEMPORARY
+            ), True
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, ValueError):
+            data = {}
+        if response.status_code == 200:
+            try:
+                return Outcome(True, provider_id=str(data["messages"][0]["id"])[:200]), False
+            except (KeyError, IndexError, TypeError):
+                error = "WhatsApp answered 200 without a message id"
+                return Outcome(False, error=error, failure=Failure.TEMPORARY), False
+        code = (data.get("error") or {}).get("code") if isinstance(data, dict) else None
+        return classify(response.status_code, data), code in STOP_BATCH
+
+    # One keep-alive client serves every batch of a drain; the drain closes it.
+    def close(self) -> None:
+        self.client.close()
