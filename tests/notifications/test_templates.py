@@ -176,3 +176,9 @@ def test_template_list_shows_which_are_edited(client):
     TemplateOverride.objects.create(key="welcome", language="en", subject="s", body="b")
     html = client.get("/staff/messages/templates/").content.decode()
     assert "welcome" in html and html.count("badge warn") == 1
+
+
+def test_editor_lists_nested_variables(client):
+    login(client, factories.staff_user("admin"))
+    html = client.get("/staff/messages/templates/deposit_invoice/id/").content.decode()
+    assert "invoice.amount" in html and "plan.deposit" in html and "customer_number" in html

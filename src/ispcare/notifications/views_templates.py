@@ -85,9 +85,20 @@ def template_edit(request, key: str, language: str):
             "form": form,
             "preview": preview,
             "overridden": source.overridden,
-            "variables": sorted(spec.sample),
+            "variables": _variables(spec.sample),
         },
     )
+
+
+def _variables(sample: dict, prefix: str = "") -> list[str]:
+    """The names a template can use, nested ones spelled out (plan.name, invoice.amount)."""
+    names: list[str] = []
+    for name, value in sorted(sample.items()):
+        if isinstance(value, dict):
+            names += _variables(value, f"{prefix}{name}.")
+        else:
+            names.append(f"{prefix}{name}")
+    return names
 
 
 def _preview(key: str, language: str, subject: str, body: str) -> dict:
