@@ -26,3 +26,23 @@ def outbox_sweep() -> None:
     for channel in EXTERNAL_CHANNELS:
         if due_count(channel):
             outbox_drain(channel)
+
+
+@db_periodic_task(crontab(minute="*"))
+def network_sweep() -> None:
+    """Retry network changes and CoA requests whose time has come; flag stale disconnects."""
+    from ispcare.network import coa, services
+
+    for backend in services.enabled_backends():
+        services.access_apply_due(backend=backend)
+    coa.coa_send_due()
+    coa.coa_flag_stale()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def network_reconcile() -> None:
+    """Plans' groups, the NAS list and every subscriber's rows back to what ISPcare wants."""
+    from ispcare.customers.network import plan_groups
+    from ispcare.network.reconcile import reconcile
+
+    reconcile(groups=plan_groups())

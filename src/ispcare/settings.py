@@ -122,6 +122,12 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# FreeRADIUS's tables in a database of their own (e.g. on the RADIUS server); without it
+# they live in the main database (network/routers.py).
+RADIUS_DATABASE_URL = os.environ.get("RADIUS_DATABASE_URL", "")
+if RADIUS_DATABASE_URL:
+    DATABASES["radius"] = dj_database_url.parse(RADIUS_DATABASE_URL, conn_max_age=60)
+DATABASE_ROUTERS = ["ispcare.network.routers.RadiusRouter"]
 
 # --- Redis, cache, jobs, channels ---------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -222,6 +228,25 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vokasi.Net <noreply@vokasi.net>")
+
+# --- Network --------------------------------------------------------------------
+NETWORK = {
+    # Where access is enforced; several at once (e.g. "freeradius,mikrotik").
+    "backends": env_list("NETWORK_BACKENDS", "freeradius"),
+    # The isolir group: what an isolated subscriber gets from FreeRADIUS.
+    "isolir_group": os.environ.get("ISOLIR_GROUP", "isolir"),
+    "isolir_rate_limit": os.environ.get("ISOLIR_RATE_LIMIT", "256k/256k"),
+    "isolir_address_list": os.environ.get("ISOLIR_ADDRESS_LIST", "isolir"),
+    "isolir_pool": os.environ.get("ISOLIR_POOL", ""),  # Framed-Pool, if the NAS has one
+    # On a change with a session open: "coa" (new attributes) or "disconnect" (re-login).
+    "coa_mode": os.environ.get("COA_MODE", "coa"),
+    "coa_timeout": float(os.environ.get("COA_TIMEOUT", "3")),
+    "coa_max_attempts": int(os.environ.get("COA_MAX_ATTEMPTS", "8")),
+    # Applying changes: 10 s, 20 s, 40 s ... capped at 15 min; never given up.
+    "retry_base_seconds": int(os.environ.get("NETWORK_RETRY_BASE", "10")),
+    "retry_max_seconds": int(os.environ.get("NETWORK_RETRY_MAX", "900")),
+    "pppoe_service": "pppoe",
+}
 
 # --- Notifications ------------------------------------------------------------
 # WhatsApp Business Cloud API; the channel is off (falls back to email) without a token.

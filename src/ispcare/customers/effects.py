@@ -1,11 +1,14 @@
-"""Effects of a subscription state change, run after the transaction commits."""
+"""Effects of a subscription state change, inside its transaction (their own work is
+enqueued to run after the commit)."""
 
 from __future__ import annotations
 
 import logging
 
+from ispcare.network.services import access_set
+
 from .choices import SubscriptionState
-from .lifecycle import access_state
+from .lifecycle import access_spec, access_state
 from .models import Subscription
 
 log = logging.getLogger(__name__)
@@ -14,13 +17,13 @@ log = logging.getLogger(__name__)
 def state_changed(*, subscription: Subscription, before: str) -> None:
     after = subscription.state
     if access_state(before) != access_state(after):
-        # The network issue applies this through its adapters; the seam logs it until then.
         log.info(
             "access of %s: %s -> %s",
             subscription.pppoe_username,
             access_state(before).value,
             access_state(after).value,
         )
+        access_set(spec=access_spec(subscription))
     if after == SubscriptionState.ACTIVE:
         _notify_active(subscription.pk, subscription.state_changed_at.isoformat())
 

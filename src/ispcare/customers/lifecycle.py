@@ -74,11 +74,14 @@ def access_state(state: str) -> AccessState:
 
 
 def access_spec(sub: Subscription) -> AccessSpec:
+    router = sub.node.router() if sub.node_id else None
+    nas = getattr(router, "nas", None) if router else None
     return AccessSpec(
         username=sub.pppoe_username,
         password=sub.pppoe_password,
         profile=sub.plan.radius_profile,
         state=access_state(sub.state),
+        nas=nas.address if nas else "",
     )
 
 

@@ -209,6 +209,15 @@ class Subscription(TimeStamped):
     installed_at = models.DateTimeField(_("installed"), null=True, blank=True)
     deposit_paid_at = models.DateTimeField(_("deposit paid"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Where the subscriber hangs in the network (an OLT, an access point or the router).
+    node = models.ForeignKey(
+        "network.Node",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("network node"),
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,121 @@
+"""MikroTik RouterOS API backend against the RouterOS API stand-in (a protocol-level double)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from ispcare.network.choices import ApplyStatus
+from ispcare.network.models import AccessBackendState
+from ispcare.network.services import access_apply, access_apply_due, access_set
+from tests.doubles.routeros import RouterOSStandIn
+
+from .support import nas, spec
+
+pytestmark = pytest.mark.django_db
+USER = "vn261200001"
+
+
+@pytest.fixture
+def router(settings):
+    settings.NETWORK = {**settings.NETWORK, "backends": ["mikrotik"]}
+    with RouterOSStandIn(profiles=("default", "rumah-20", "isolir")) as ros:
+        nas("127.0.0.1", api_port=ros.port, api_username=ros.username, api_password=ros.password)
+        yield ros
+
+
+def _apply(state: str) -> bool:
+    access_set(spec=spec(USER, state=state, nas="127.0.0.1"))
+    return access_apply(username=USER, backend="mikrotik")
+
+
+def test_active_provisions_the_ppp_secret_with_the_plan_profile(router):
+    assert _apply("active")
+    secret = router.secrets[USER]
+    assert (secret["profile"], secret["password"], secret["service"]) == (
+        "rumah-20",
+        "rahasia-ppp",
+        "pppoe",
+    )
+    assert secret["disabled"] == "false"
+    assert _apply("active")  # applying again adds nothing
+    assert len(router.secrets) == 1
+
+
+def test_isolating_lists_the_online_address_and_restoring_unlists_and_drops_it(router):
+    _apply("active")
+    router.add_active(USER, "10.20.0.7")
+    assert _apply("isolated")
+    assert router.secrets[USER]["profile"] == "isolir"
+    assert [(e["list"], e["address"], e.get("comment")) for e in router.address_lists] == [
+        ("isolir", "10.20.0.7", USER)
+    ]
+    assert len(router.active) == 1  # the redirect works on the open session
+    assert _apply("active")
+    assert router.address_lists == [] and router.active == []  # re-login with the plan
+    assert router.secrets[USER]["profile"] == "rumah-20"
+
+
+def test_disabling_disables_the_secret_and_drops_the_session(router):
+    _apply("active")
+    router.add_active(USER, "10.20.0.8")
+    assert _apply("disabled")
+    assert router.secrets[USER]["disabled"] == "true" and router.active == []
+
+
+def test_a_router_that_refuses_is_recorded_and_retried(router):
+    router.fail_next("failure: timeout while waiting for remote", times=2)
+    assert _apply("active") is False
+    row = AccessBackendState.objects.get(backend="mikrotik")
+    assert row.status == ApplyStatus.PENDING and "timeout while waiting" in row.last_error
+    AccessBackendState.objects.update(next_attempt_at=timezone.now())
+    access_apply_due(backend="mikrotik")  # second refusal
+    AccessBackendState.objects.update(next_attempt_at=timezone.now())
+    assert access_apply_due(backend="mikrotik") == 1
+    assert router.secrets[USER]["profile"] == "rumah-20"
+
+
+def test_a_router_that_is_down_or_rejects_the_login_keeps_the_change(router):
+    router.stop()
+    assert _apply("active") is False
+    assert "127.0.0.1" in AccessBackendState.objects.get().last_error
+    router.start()
+    from ispcare.network.models import Nas
+
+    Nas.objects.update(api_password="salah")
+    AccessBackendState.objects.update(next_attempt_at=timezone.now())
+    assert access_apply_due(backend="mikrotik") == 0
+    assert "invalid user name or password" in AccessBackendState.objects.get().last_error
+    Nas.objects.update(api_password=router.password)
+    AccessBackendState.objects.update(next_attempt_at=timezone.now())
+    assert access_apply_due(backend="mikrotik") == 1
+
+
+def test_a_dropped_connection_mid_change_is_retried(router):
+    router.drop_next()
+    assert _apply("active") is False
+    AccessBackendState.objects.update(next_attempt_at=timezone.now())
+    assert access_apply_due(backend="mikrotik") == 1
+
+
+def test_no_router_for_the_subscriber_is_an_error_to_fix(settings):
+    settings.NETWORK = {**settings.NETWORK, "backends": ["mikrotik"]}
+    access_set(spec=spec(USER, nas=""))
+    assert access_apply(username=USER, backend="mikrotik") is False
+    assert "no router" in AccessBackendState.objects.get().last_error
+
+
+def test_two_backends_at_once(router, settings):
+    from .support import plan_groups
+
+    settings.NETWORK = {**settings.NETWORK, "backends": ["freeradius", "mikrotik"]}
+    plan_groups()
+    access_set(spec=spec(USER, nas="127.0.0.1"))
+    from ispcare.network.tasks import access_apply_task
+
+    result = access_apply_task.call_local(USER)
+    assert result == {"freeradius": True, "mikrotik": True}
+    assert set(AccessBackendState.objects.values_list("backend", "status")) == {
+        ("freeradius", "applied"),
+        ("mikrotik", "applied"),
+    }
