@@ -37,7 +37,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = ("staff", "workorders", "billing", "portal", "portal_billing", "notifications")
+NAMESPACES = (
+    "staff",
+    "workorders",
+    "billing",
+    "portal",
+    "portal_billing",
+    "notifications",
+    "network",
+)
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}
 
@@ -52,6 +60,7 @@ OBJECT_FOR_ARG = {
 OBJECT_FOR_PK = (  # first match wins
     ("bulk", "bulk"),
     ("outbox", "notification"),
+    ("retry", "pending_change"),  # network:retry (outbox_retry matched above)
     ("registration", "application"),
     ("invoice", "invoice"),
     ("payment", "invoice"),
@@ -108,6 +117,15 @@ def _allowed(capability: str) -> set[str]:
     return set(CAPABILITIES[capability])
 
 
+def _pending_change():
+    from ispcare.network.models import AccessBackendState
+    from ispcare.network.services import access_set
+    from ispcare.network.specs import AccessSpec, AccessState
+
+    access_set(spec=AccessSpec("matrix-user", "pw", "no-such-group", AccessState.ACTIVE))
+    return AccessBackendState.objects.get(access__username="matrix-user")
+
+
 class World:
     """One user per role; two customers with records in every state the routes point at."""
 
@@ -133,6 +151,7 @@ class World:
             "invoice": Invoice.objects.get(subscription=other_sub, kind=InvoiceKind.INSTALLATION),
             "work_order": other_order,
             "notification": Notification.objects.exclude(channel="inapp").first(),
+            "pending_change": _pending_change(),
             "bulk": bulk_send_create(
                 title="Matrix",
                 template="announcement",

@@ -309,6 +309,7 @@ RATE_LIMITS = {
     "registration_status": (60, 60),
     "api": (600, 60),
     "webhook": (600, 60),
+    "isolir_lookup": (20, 600),  # customer-number lookups on the isolir page
 }
 # Off in test runs (tests that check a limit switch it on); on everywhere else.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", not TESTING)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
+from .billing.views_isolir import isolir
 from .health import health
 from .notifications.webhooks import whatsapp as whatsapp_webhook
 
@@ -16,7 +17,9 @@ urlpatterns = [
     path("staff/work/", include("ispcare.workorders.urls")),
     path("staff/billing/", include("ispcare.billing.urls")),
     path("staff/messages/", include("ispcare.notifications.urls")),
+    path("staff/network/", include("ispcare.network.urls")),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp_webhook"),
+    path("isolir/", isolir, name="isolir"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -52,6 +52,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "notifications.bulk": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.MANAGER, R.ADMIN}),
     # Edit the texts of notices.
     "notifications.templates": frozenset({R.ADMIN}),
+    # The network: pending changes, CoA answers, routers, sessions.
+    "network.view": frozenset({R.NOC, R.CUSTOMER_SERVICE, R.TECHNICIAN, R.MANAGER, R.ADMIN}),
+    # Retry a pending network change now.
+    "network.manage": frozenset({R.NOC, R.MANAGER, R.ADMIN}),
     # API tokens and staff accounts.
     "accounts.manage": frozenset({R.ADMIN}),
 }

@@ -9,6 +9,7 @@ _NAV = {
     "billing": "billing.view",
     "customers": "customers.view",
     "outbox": "notifications.view",
+    "network": "network.manage",
     "announce": "notifications.bulk",
     "templates": "notifications.templates",
 }

@@ -18,6 +18,7 @@ from ispcare.accounts.roles import Role
 from ispcare.accounts.views import remember_language
 from ispcare.common.errors import ValidationFailed
 from ispcare.common.forms import errors_to_form
+from ispcare.network.selectors import connection_of
 from ispcare.notifications.selectors import inbox_for, unread_count
 from ispcare.notifications.services import inbox_mark_read
 
@@ -47,6 +48,9 @@ def dashboard(request):
             "subscription": subscription,
             "steps": onboarding_steps(customer.application, subscription),
             "unread": unread_count(user_id=request.user.pk),
+            "connection": connection_of(subscription.pppoe_username, history=5)
+            if subscription and subscription.installed_at
+            else None,
             "bank_account": settings.ISP_BANK_ACCOUNT,
             "office_address": settings.ISP_ADDRESS,
         },

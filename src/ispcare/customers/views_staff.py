@@ -23,6 +23,7 @@ from ispcare.accounts.roles import has_capability
 from ispcare.common.errors import Conflict, DomainError
 from ispcare.common.forms import errors_to_form
 from ispcare.common.money import format_rupiah
+from ispcare.network.selectors import connection_of
 from ispcare.notifications.choices import Channel
 from ispcare.notifications.selectors import inbox_for
 
@@ -293,6 +294,7 @@ def customer_detail(request, pk: int):
     subscriptions = selectors.customer_subscriptions(customer=customer)
     for sub in subscriptions:
         sub.access = access_state(sub.state)
+        sub.connection = connection_of(sub.pppoe_username)
     user = request.user
     return render(
         request,

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "network"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("pending/<int:pk>/retry/", views.retry, name="retry"),
+]

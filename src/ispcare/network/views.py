@@ -1,0 +1,49 @@
+"""Staff: what is not yet on the network, what the routers answered, the routers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ispcare.accounts.decorators import capability_required
+from ispcare.accounts.roles import has_capability
+from ispcare.common.effects import on_commit
+
+from . import selectors
+from .models import AccessBackendState, Nas, Node
+
+
+@capability_required("network.view")
+def overview(request):
+    """NOC: pending changes (since when, last error), CoA answers, routers."""
+    pending = list(selectors.pending_changes()[:200])
+    return render(
+        request,
+        "network/overview.html",
+        {
+            "pending": pending,
+            "pending_counts": selectors.pending_counts(),
+            "coa": list(selectors.coa_recent()),
+            "coa_problems": selectors.coa_problems(),
+            "nas_list": list(Nas.objects.select_related("node__parent").order_by("node__name")),
+            "nodes": Node.objects.count(),
+            "can_manage": has_capability(request.user, "network.manage"),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@capability_required("network.manage")
+def retry(request, pk: int):
+    """Try a pending change again now instead of waiting for its backoff."""
+    row = get_object_or_404(AccessBackendState.objects.select_related("access"), pk=pk)
+    AccessBackendState.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
+    from .tasks import access_apply_task
+
+    on_commit(access_apply_task, row.access.username)
+    messages.success(request, _("Trying again now."))
+    return redirect("network:overview")

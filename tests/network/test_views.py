@@ -1,0 +1,157 @@
+"""Staff network page, the connection panel on customer pages, and the isolir page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ispcare.customers.lifecycle import subscription_transition
+from ispcare.network.models import AccessBackendState, CoaRequest, RadAcct
+from ispcare.network.selectors import month_start
+from ispcare.network.services import access_set
+from tests import factories
+from tests.web import login
+
+from .support import nas, spec
+
+pytestmark = pytest.mark.django_db
+
+
+def _session(username: str, ip: str = "10.20.0.7", **kw) -> RadAcct:
+    return RadAcct.objects.create(
+        acctsessionid=kw.pop("sid", "s1"),
+        acctuniqueid=kw.pop("uid", f"u-{username}-{ip}"),
+        username=username,
+        nasipaddress="127.0.0.1",
+        framedipaddress=ip,
+        acctstarttime=kw.pop("start", timezone.now() - dt.timedelta(minutes=30)),
+        **kw,
+    )
+
+
+def test_overview_lists_what_is_pending_with_the_error_and_retries(
+    client, django_capture_on_commit_callbacks
+):
+    access_set(spec=spec(profile="tanpa-grup"))  # will fail: the group has no attributes
+    from ispcare.network.services import access_apply
+
+    access_apply(username="vn261200001", backend="freeradius")
+    nas("10.10.0.1")
+    login(client, "noc")
+    html = client.get("/staff/network/").content.decode()
+    assert "vn261200001" in html and "tanpa-grup" in html and "10.10.0.1" in html
+    assert 'data-count="pending">1<' in html
+    row = AccessBackendState.objects.get()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = client.post(f"/staff/network/pending/{row.pk}/retry/")
+    assert r.status_code == 302 and len(callbacks) == 1
+    row.refresh_from_db()
+    assert row.next_attempt_at <= timezone.now()
+
+
+def test_overview_shows_coa_answers(client):
+    CoaRequest.objects.create(
+        username="vn261200009",
+        nas_address="10.10.0.1",
+        session_id="a1",
+        kind="coa",
+        state="isolated",
+        status="failed",
+        attempts=8,
+        last_error="no answer from 10.10.0.1:3799",
+    )
+    login(client, "noc")
+    html = client.get("/staff/network/").content.decode()
+    assert "vn261200009" in html and "no answer from 10.10.0.1" in html
+    assert 'data-count="coa-problems">1<' in html
+
+
+def test_customer_pages_show_online_status_usage_and_sessions(client, onboarding):
+    customer, sub = onboarding.active()
+    _session(
+        sub.pppoe_username,
+        sid="old",
+        uid="old",
+        start=month_start(),  # this month, whatever day the test runs
+        acctstoptime=month_start() + dt.timedelta(seconds=1),
+        acctinputoctets=2_000_000,
+        acctoutputoctets=50_000_000,
+        acctterminatecause="User-Request",
+    )
+    _session(
+        sub.pppoe_username, "10.20.0.99", acctinputoctets=1_000_000, acctoutputoctets=3_000_000
+    )
+    login(client, "customer_service")
+    html = client.get(f"/staff/customers/{customer.pk}/").content.decode()
+    assert "Online" in html and "10.20.0.99" in html and "User-Request" in html
+    assert "↓ 50,5\xa0MB" in html  # this month: 47.7 + 2.9 MiB over both sessions
+    client.force_login(customer.user)
+    portal = client.get("/portal/").content.decode()
+    assert "10.20.0.99" in portal and "User-Request" not in portal  # staff detail only
+
+
+@pytest.fixture
+def isolated(onboarding):
+    customer, sub = onboarding.installed()  # awaiting the deposit: isolated
+    return customer, sub
+
+
+def test_isolir_page_finds_the_subscriber_by_the_session_address(client, isolated):
+    customer, sub = isolated
+    _session(sub.pppoe_username, "10.20.0.50")
+    html = client.get("/isolir/", REMOTE_ADDR="10.20.0.50").content.decode()
+    from ispcare.billing.models import Invoice
+
+    deposit = Invoice.objects.get(subscription=sub, kind="deposit")
+    assert customer.number in html and f'data-total="{deposit.amount}"' in html  # what is due
+    assert customer.full_name not in html and customer.nik not in html  # nothing personal
+    assert "BNI" in html  # how to pay
+
+
+def test_isolir_page_asks_for_the_customer_number_otherwise(client, isolated):
+    customer, sub = isolated
+    page = client.get("/isolir/", REMOTE_ADDR="192.0.2.1").content.decode()
+    assert 'name="number"' in page and customer.number not in page
+    found = client.post("/isolir/", {"number": customer.number.lower()}, REMOTE_ADDR="192.0.2.1")
+    assert customer.number in found.content.decode()
+    missing = client.post("/isolir/", {"number": "VN-0000-00000"}, REMOTE_ADDR="192.0.2.1")
+    assert "errorlist" in missing.content.decode()
+
+
+def test_isolir_page_for_an_active_subscriber_says_it_is_not_paused(client, onboarding):
+    customer, sub = onboarding.active()
+    _session(sub.pppoe_username, "10.20.0.60")
+    html = client.get("/isolir/", REMOTE_ADDR="10.20.0.60").content.decode()
+    assert "tidak dijeda" in html or "not paused" in html
+
+
+def test_isolir_lookups_are_rate_limited(client, settings, isolated):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "isolir_lookup": (2, 600)}
+    codes = [client.post("/isolir/", {"number": f"VN-{i}"}).status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_the_lifecycle_drives_freeradius_through_the_outbox_of_changes(
+    onboarding, django_capture_on_commit_callbacks
+):
+    from ispcare.customers.network import plan_groups
+    from ispcare.network.groups import groups_sync
+    from ispcare.network.models import RadUserGroup
+
+    groups_sync(groups=plan_groups())
+    with django_capture_on_commit_callbacks(execute=True):
+        customer, sub = onboarding.installed()
+    assert set(
+        RadUserGroup.objects.filter(username=sub.pppoe_username).values_list("groupname", flat=True)
+    ) == {"isolir"}
+    with django_capture_on_commit_callbacks(execute=True):
+        subscription_transition(
+            subscription_id=sub.pk, action="close", actor=None, reason="berhenti"
+        )
+    assert not RadUserGroup.objects.filter(username=sub.pppoe_username).exists()
+    from ispcare.network.models import RadCheck
+
+    assert RadCheck.objects.get(username=sub.pppoe_username).value == "Reject"
