@@ -362,7 +362,7 @@ class RouterOSStandIn:
         self,
         *,
         username: str = "admin",
-        password: str = "rahasia",  # noqa: S107 -- the stand-in router's own test credential
+        password: str = "rahasia",
         profiles: Iterable[str] = ("default", "10M", "20M", "isolir"),
     ):
         self.username = username

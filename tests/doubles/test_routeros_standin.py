@@ -27,7 +27,7 @@ def standin():
         yield s
 
 
-def connect(standin: RouterOSStandIn, password: str = "rahasia", username: str = "admin"):  # noqa: S107
+def connect(standin: RouterOSStandIn, password: str = "rahasia", username: str = "admin"):
     return librouteros.connect(
         standin.host, username=username, password=password, port=standin.port, timeout=5
     )

@@ -133,7 +133,7 @@ class WhatsAppCloudStandIn:
     def __init__(
         self,
         *,
-        access_token: str = "test-access-token",  # noqa: S107 - a test double's token
+        access_token: str = "test-access-token",
         phone_number_id: str = "106540352242922",
         api_version: str = "v21.0",
         templates: dict[tuple[str, str], int] | None = None,

@@ -11,7 +11,6 @@ from ispcare.customers.lifecycle import subscription_transition
 from ispcare.network.models import AccessBackendState, CoaRequest, RadAcct
 from ispcare.network.selectors import month_start
 from ispcare.network.services import access_set
-from tests import factories
 from tests.web import login
 
 from .support import nas, spec
@@ -111,7 +110,7 @@ def test_isolir_page_finds_the_subscriber_by_the_session_address(client, isolate
 
 
 def test_isolir_page_asks_for_the_customer_number_otherwise(client, isolated):
-    customer, sub = isolated
+    customer, _sub = isolated
     page = client.get("/isolir/", REMOTE_ADDR="192.0.2.1").content.decode()
     assert 'name="number"' in page and customer.number not in page
     found = client.post("/isolir/", {"number": customer.number.lower()}, REMOTE_ADDR="192.0.2.1")
@@ -121,7 +120,7 @@ def test_isolir_page_asks_for_the_customer_number_otherwise(client, isolated):
 
 
 def test_isolir_page_for_an_active_subscriber_says_it_is_not_paused(client, onboarding):
-    customer, sub = onboarding.active()
+    _customer, sub = onboarding.active()
     _session(sub.pppoe_username, "10.20.0.60")
     html = client.get("/isolir/", REMOTE_ADDR="10.20.0.60").content.decode()
     assert "tidak dijeda" in html or "not paused" in html
@@ -143,7 +142,7 @@ def test_the_lifecycle_drives_freeradius_through_the_outbox_of_changes(
 
     groups_sync(groups=plan_groups())
     with django_capture_on_commit_callbacks(execute=True):
-        customer, sub = onboarding.installed()
+        _customer, sub = onboarding.installed()
     assert set(
         RadUserGroup.objects.filter(username=sub.pppoe_username).values_list("groupname", flat=True)
     ) == {"isolir"}
