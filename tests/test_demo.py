@@ -24,9 +24,28 @@ def test_demo_data(capsys, django_capture_on_commit_callbacks):
     _people_are_valid_and_every_change_has_an_event()
     _technician_has_a_job_today()
     _announcement_went_to_the_live_customers()
+    _network_holds_the_subscribers()
     _logins()
     _print_logins_lists_urls_and_every_role(capsys)
     _second_load_changes_nothing_and_says_so(capsys)
+
+
+def _network_holds_the_subscribers():
+    from ispcare.network.models import AccessBackendState, RadAcct, RadNas, RadUserGroup
+
+    assert RadNas.objects.filter(nasname="10.10.0.1").exists()
+    groups = dict(RadUserGroup.objects.values_list("username", "groupname"))
+    for sub in Subscription.objects.select_related("plan"):
+        if sub.state == "active":
+            assert groups[sub.pppoe_username] == sub.plan.radius_profile
+        elif sub.state in ("isolated", "awaiting_deposit"):
+            assert groups[sub.pppoe_username] == "isolir"
+    assert not AccessBackendState.objects.filter(status="pending").exists()
+    dimas = Customer.objects.get(email=data.DEMO_CUSTOMER_EMAIL).subscriptions.get()
+    assert (
+        RadAcct.objects.filter(username=dimas.pppoe_username, acctstoptime__isnull=True).count()
+        == 1
+    )
 
 
 def _announcement_went_to_the_live_customers():

@@ -27,12 +27,23 @@ from ispcare.billing.services import payment_record
 from ispcare.customers.announcements import Audience, Text, announcement_send
 from ispcare.customers.forms import CONSENTS, RegistrationForm
 from ispcare.customers.lifecycle import subscription_transition
-from ispcare.customers.models import Application, CoverageArea, Customer, Equipment, Plan
+from ispcare.customers.models import (
+    Application,
+    CoverageArea,
+    Customer,
+    Equipment,
+    Plan,
+    Subscription,
+)
+from ispcare.customers.network import plan_groups
 from ispcare.customers.services import (
     registration_approve,
     registration_reject,
     registration_submit,
 )
+from ispcare.network.choices import NodeKind
+from ispcare.network.models import Nas, Node, RadAcct
+from ispcare.network.reconcile import reconcile
 from ispcare.notifications.models import BulkSend
 from ispcare.workorders.services import installation_complete, installation_schedule
 
@@ -147,6 +158,7 @@ PEOPLE = [
            "Sinduharjo", "Ngaglik", "Sleman", "55581", "rumah-20", "cancelled"),
 ]  # fmt: skip
 DEMO_CUSTOMER = "Dimas Saputra"  # gets a known portal password
+DEMO_RADIUS_SECRET = "vokasi-radius-demo"  # noqa: S105 - the demo router's, printed in the docs
 DEMO_CUSTOMER_EMAIL = "dimas.saputra@contoh.id"
 
 
@@ -187,9 +199,10 @@ def load() -> Counter:
             )
             made["coverage areas"] += created
         _stock(made)
+        olt = _network(made)
         for i, person in enumerate(PEOPLE):
             if not Application.objects.filter(nik=person.nik).exists():
-                _person(i, person, staff)
+                _person(i, person, staff, olt)
                 made["applicants and customers"] += 1
         if not BulkSend.objects.exists():
             _announcement(staff)
@@ -253,7 +266,58 @@ def _stock(made: Counter) -> None:
             made["devices in stock"] += 1
 
 
-def _person(i: int, p: Person, staff: dict) -> None:
+def _network(made: Counter) -> Node:
+    """A POP, its MikroTik (the NAS, with FreeRADIUS's groups and client list) and an OLT."""
+    pop, _ = Node.objects.get_or_create(name="POP Kaliurang", defaults={"kind": NodeKind.POP})
+    router, created = Node.objects.get_or_create(
+        name="RB1100 Kaliurang", defaults={"kind": NodeKind.ROUTER, "parent": pop}
+    )
+    if created:
+        Nas.objects.create(node=router, address="10.10.0.1", secret=DEMO_RADIUS_SECRET)
+        made["routers"] += 1
+    olt, _ = Node.objects.get_or_create(
+        name="OLT Caturtunggal", defaults={"kind": NodeKind.OLT, "parent": router}
+    )
+    reconcile(groups=plan_groups())  # plan groups, isolir group, the nas table
+    return olt
+
+
+def _sessions(sub: Subscription, *, online_ip: str, days: int) -> None:
+    """Some accounting, as the router would have sent it: past sessions and one open."""
+    now = timezone.now()
+    rows = [
+        RadAcct(
+            acctsessionid=f"{sub.pk:04x}{d:04x}",
+            acctuniqueid=f"demo-{sub.pppoe_username}-{d}",
+            username=sub.pppoe_username,
+            nasipaddress="10.10.0.1",
+            framedipaddress=f"10.20.{d}.{sub.pk % 250 + 2}",
+            acctstarttime=now - dt.timedelta(days=d, hours=20),
+            acctstoptime=now - dt.timedelta(days=d, hours=2),
+            acctsessiontime=18 * 3600,
+            acctinputoctets=(300 + 37 * d) * 1_000_000,
+            acctoutputoctets=(4_000 + 510 * d) * 1_000_000,
+            acctterminatecause="Lost-Carrier" if d % 3 == 0 else "User-Request",
+        )
+        for d in range(1, days + 1)
+    ]
+    rows.append(
+        RadAcct(
+            acctsessionid=f"{sub.pk:04x}0000",
+            acctuniqueid=f"demo-{sub.pppoe_username}-0",
+            username=sub.pppoe_username,
+            nasipaddress="10.10.0.1",
+            framedipaddress=online_ip,
+            acctstarttime=now - dt.timedelta(hours=1, minutes=40),
+            acctupdatetime=now - dt.timedelta(minutes=3),
+            acctinputoctets=120_000_000,
+            acctoutputoctets=2_300_000_000,
+        )
+    )
+    RadAcct.objects.bulk_create(rows)
+
+
+def _person(i: int, p: Person, staff: dict, olt: Node) -> None:
     today = timezone.localdate()
     form = RegistrationForm(
         {
@@ -289,6 +353,8 @@ def _person(i: int, p: Person, staff: dict) -> None:
         return
     customer = registration_approve(application_id=app.pk, actor=reg)
     sub = customer.subscriptions.get()
+    sub.node = olt  # every demo subscriber hangs on the one OLT
+    sub.save(update_fields=["node"])
     if p.goal == "approved":
         return
     if p.goal == "cancelled":
@@ -337,6 +403,9 @@ def _person(i: int, p: Person, staff: dict) -> None:
     if p.name == DEMO_CUSTOMER:
         customer.user.set_password(CUSTOMER_PASSWORD)
         customer.user.save(update_fields=["password"])
+        _sessions(sub, online_ip="10.20.0.5", days=6)
+    elif p.goal == "isolated":
+        _sessions(sub, online_ip="10.20.0.6", days=2)
 
 
 def demo_customer_number() -> str:

@@ -13,6 +13,7 @@ from ispcare.accounts.roles import has_capability
 from ispcare.common.effects import on_commit
 
 from . import selectors
+from .choices import Backend
 from .models import AccessBackendState, Nas, Node
 
 
@@ -25,7 +26,9 @@ def overview(request):
         "network/overview.html",
         {
             "pending": pending,
-            "pending_counts": selectors.pending_counts(),
+            "pending_counts": [
+                (Backend(b).label, n) for b, n in sorted(selectors.pending_counts().items())
+            ],
             "coa": list(selectors.coa_recent()),
             "coa_problems": selectors.coa_problems(),
             "nas_list": list(Nas.objects.select_related("node__parent").order_by("node__name")),
