@@ -141,3 +141,27 @@ def test_nas_records_become_freeradius_clients():
     ours = RadNas.objects.get(description__startswith="ispcare:")
     assert (ours.nasname, ours.secret, ours.type) == ("10.10.0.1", "s3cret", "mikrotik")
     assert RadNas.objects.filter(nasname="192.0.2.9").exists()
+
+
+def test_import_puts_many_subscribers_on_the_network_at_once():
+    from ispcare.network.services import access_import
+
+    plan_groups()
+    specs = [
+        spec(f"vn2612{i:05d}", state=("active", "isolated", "disabled")[i % 3]) for i in range(30)
+    ]
+    assert access_import(specs=specs) == 30
+    assert access_import(specs=specs) == 0  # already known
+    assert RadCheck.objects.count() == 30 and RadUserGroup.objects.count() == 20
+    assert set(RadUserGroup.objects.values_list("groupname", flat=True)) == {"rumah-20", "isolir"}
+    assert not AccessBackendState.objects.filter(status=ApplyStatus.PENDING).exists()
+    # And they are ordinary subscribers afterwards: a change goes through the usual path.
+    access_set(spec=spec("vn261200000", state="isolated"))
+    access_apply(username="vn261200000", backend="freeradius")
+    assert _radius("vn261200000")[1] == {"isolir"}
+    from ispcare.network.groups import GroupSpec
+    from ispcare.network.reconcile import reconcile
+
+    assert (
+        reconcile(groups=[GroupSpec("rumah-20", {"Mikrotik-Rate-Limit": "20M/20M"})]).drifted == 0
+    )

@@ -163,3 +163,79 @@ def nas_sync() -> int:
         RadNas.objects.using(db).filter(description__startswith="ispcare:").delete()
         RadNas.objects.using(db).bulk_create(rows)
     return len(rows)
+
+
+def access_import(*, specs: list[AccessSpec], chunk: int = 10_000) -> int:
+    """Bring many subscribers onto the network at once (an ISP moving to ISPcare, or a
+    rebuilt RADIUS database): desired rows, backend states and FreeRADIUS's rows written
+    in bulk (COPY on PostgreSQL), already applied. Subscribers already known are skipped.
+    Returns how many were imported."""
+    from ispcare.common.bulk import rows_insert
+
+    from .adapters.freeradius import group_for
+    from .models import RadCheck, RadUserGroup
+
+    known = set(SubscriberAccess.objects.values_list("username", flat=True))
+    fresh = [s for s in specs if s.username not in known]
+    now = timezone.now()
+    db = radius_alias()
+    for start in range(0, len(fresh), chunk):
+        part = fresh[start : start + chunk]
+        with transaction.atomic():
+            rows_insert(
+                SubscriberAccess,
+                [
+                    {
+                        "username": s.username,
+                        "password": s.password,
+                        "profile": s.profile,
+                        "state": AccessState(s.state).value,
+                        "version": 1,
+                    }
+                    for s in part
+                ],
+            )
+            ids = dict(
+                SubscriberAccess.objects.filter(
+                    username__in=[s.username for s in part]
+                ).values_list("username", "id")
+            )
+            rows_insert(
+                AccessBackendState,
+                [
+                    {
+                        "access_id": ids[s.username],
+                        "backend": Backend.FREERADIUS,
+                        "status": ApplyStatus.APPLIED,
+                        "applied_version": 1,
+                        "applied_state": AccessState(s.state).value,
+                        "applied_at": now,
+                    }
+                    for s in part
+                ],
+            )
+        with transaction.atomic(using=db):
+            checks, groups = [], []
+            for s in part:
+                if s.state == AccessState.DISABLED:
+                    checks.append(
+                        {
+                            "username": s.username,
+                            "attribute": "Auth-Type",
+                            "op": ":=",
+                            "value": "Reject",
+                        }
+                    )
+                    continue
+                checks.append(
+                    {
+                        "username": s.username,
+                        "attribute": "Cleartext-Password",
+                        "op": ":=",
+                        "value": s.password,
+                    }
+                )
+                groups.append({"username": s.username, "groupname": group_for(s), "priority": 1})
+            rows_insert(RadCheck, checks)
+            rows_insert(RadUserGroup, groups)
+    return len(fresh)
