@@ -326,3 +326,44 @@ def test_cancel_after_installation_is_refused_and_changes_nothing(onboarding):
     sub.refresh_from_db()
     assert sub.state == "awaiting_deposit"
     assert sub.work_orders.get().status == "completed"
+
+
+def test_completion_records_where_the_subscriber_hangs_and_tells_the_network(job, settings):
+    from ispcare.network.models import SubscriberAccess
+    from tests.network.support import nas
+
+    router_nas = nas("10.10.0.1")
+    from ispcare.network.models import Node
+
+    olt = Node.objects.create(name="OLT Caturtunggal", kind="olt", parent=router_nas.node)
+    installation_complete(
+        work_order_id=job.order.pk,
+        actor=job.order.technician,
+        serials=[job.device.serial],
+        amount=job.sub.plan.installation_fee,
+        method="cash",
+        receipt_number="KW-NODE-1",
+        node_id=olt.pk,
+    )
+    job.sub.refresh_from_db()
+    assert job.sub.node == olt
+    access = SubscriberAccess.objects.get(username=job.sub.pppoe_username)
+    assert access.state == "isolated" and access.nas == router_nas  # the NAS above the OLT
+
+
+def test_completion_with_an_unknown_node_is_refused_and_changes_nothing(job):
+    from ispcare.common.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        installation_complete(
+            work_order_id=job.order.pk,
+            actor=job.order.technician,
+            serials=[job.device.serial],
+            amount=job.sub.plan.installation_fee,
+            method="cash",
+            receipt_number="KW-NODE-2",
+            node_id=987654,
+        )
+    assert "node" in exc.value.fields
+    job.sub.refresh_from_db()
+    assert job.sub.node is None and job.sub.state == "pending_installation"

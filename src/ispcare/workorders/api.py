@@ -33,6 +33,9 @@ class CompleteIn(Schema):
     method: str = Field(description="Payment method: cash, bank_transfer or qris.")
     receipt_number: str
     result: str = Field("", max_length=1000, description="Notes from the visit.")
+    node_id: int | None = Field(
+        None, description="The network node (OLT, access point) the subscriber hangs on."
+    )
 
 
 class WorkOrderOut(Schema):
@@ -109,7 +112,7 @@ def installation_complete(request, work_order_id: int, payload: CompleteIn):
     if request.auth.role == Role.TECHNICIAN:
         orders = orders.filter(technician=request.auth)
     get_object_or_404(orders, pk=work_order_id)
-    with field_names(equipment="serials", reference="receipt_number"):
+    with field_names(equipment="serials", reference="receipt_number", node="node_id"):
         order = services.installation_complete(
             work_order_id=work_order_id,
             actor=request.auth,
@@ -118,5 +121,6 @@ def installation_complete(request, work_order_id: int, payload: CompleteIn):
             method=payload.method,
             receipt_number=payload.receipt_number,
             result=payload.result.strip(),
+            node_id=payload.node_id,
         )
     return _out(order)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from ispcare.accounts.roles import Role
 from ispcare.billing.choices import PaymentMethod
 from ispcare.billing.forms import RupiahField
+from ispcare.network.choices import NodeKind
+from ispcare.network.models import Node
 
 
 class TechnicianChoiceField(forms.ModelChoiceField):
@@ -61,12 +63,25 @@ class CompleteInstallationForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    node = forms.ModelChoiceField(
+        label=_("Connected to"),
+        queryset=Node.objects.none(),
+        required=False,
+        empty_label=_("Not recorded"),
+        help_text=_("The OLT or access point the subscriber hangs on."),
+    )
     result = forms.CharField(
         label=_("Notes (signal level, cabling, anything the office should know)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = Node.objects.filter(
+            kind__in=[NodeKind.OLT, NodeKind.AP, NodeKind.ROUTER]
+        ).order_by("name")
 
     def clean_serials(self) -> list[str]:
         serials = [s for s in re.split(r"[\s,;]+", self.cleaned_data["serials"]) if s]

@@ -24,6 +24,7 @@ from ispcare.customers.events import event_record
 from ispcare.customers.lifecycle import subscription_transition
 from ispcare.customers.models import Subscription
 from ispcare.customers.services import equipment_install
+from ispcare.network.models import Node
 
 from .choices import WorkOrderKind, WorkOrderStatus
 from .models import WorkOrder
@@ -122,8 +123,10 @@ def installation_complete(
     method: str,
     receipt_number: str,
     result: str = "",
+    node_id: int | None = None,
 ) -> WorkOrder:
-    """In one transaction: equipment installed, initial payment, isolated, deposit invoice issued."""
+    """In one transaction: equipment installed, initial payment, isolated, deposit invoice
+    issued; `node_id` says where in the network the subscriber now hangs (OLT, AP)."""
     with transaction.atomic():
         order = (
             WorkOrder.objects.select_for_update()
@@ -149,6 +152,13 @@ def installation_complete(
                     ]
                 },
             )
+        if node_id is not None:
+            if not Node.objects.filter(pk=node_id).exists():
+                raise ValidationFailed(
+                    _("Check the network node."),
+                    fields={"node": [_("Choose one of the network nodes.")]},
+                )
+            Subscription.objects.filter(pk=order.subscription_id).update(node_id=node_id)
         equipment_install(subscription_id=order.subscription_id, serials=serials, actor=actor)
         payment_record(
             invoice_id=invoice.pk,

@@ -221,6 +221,7 @@ def installation_complete(request, pk: int):
                 method=data["method"],
                 receipt_number=data["receipt_number"],
                 result=data["result"],
+                node_id=data["node"].pk if data.get("node") else None,
             )
         except DomainError as exc:
             if isinstance(exc, Conflict) and not exc.fields:  # completed meanwhile
