@@ -119,3 +119,54 @@ def test_two_backends_at_once(router, settings):
         ("freeradius", "applied"),
         ("mikrotik", "applied"),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_router_that_is_down_never_blocks_the_counter(client, settings):
+    """Finance records a deposit while the only router is unreachable: the page works, the
+    service is active in ISPcare, the change waits for the router and shows why."""
+    from django.urls import reverse
+
+    from ispcare.billing.models import Invoice
+    from tests import factories
+    from tests.web import login
+
+    settings.NETWORK = {**settings.NETWORK, "backends": ["mikrotik"]}
+    with RouterOSStandIn(profiles=("default", "rumah-20", "isolir")) as ros:
+        router = nas(
+            "127.0.0.1", api_port=ros.port, api_username=ros.username, api_password=ros.password
+        )
+        onboarding = factories.Onboarding()
+        _customer, sub, order = onboarding.scheduled()
+        ros.profiles.append(sub.plan.radius_profile)  # the router has the plan's profile
+        sub.node = router.node
+        sub.save(update_fields=["node"])
+        device = factories.equipment()
+        from ispcare.workorders.services import installation_complete
+
+        installation_complete(
+            work_order_id=order.pk,
+            actor=onboarding.technician,
+            serials=[device.serial],
+            amount=sub.plan.installation_fee,
+            method="cash",
+            receipt_number="KW-DOWN-1",
+        )
+        assert ros.secrets[sub.pppoe_username]["profile"] == "isolir"
+        ros.stop()  # the router goes away
+        login(client, onboarding.finance)
+        deposit = Invoice.objects.get(subscription=sub, kind="deposit")
+        response = client.post(
+            reverse("billing:payment_create", args=[deposit.pk]),
+            {"amount": str(deposit.amount), "method": "bank_transfer", "reference": "TRF-DOWN"},
+        )
+        assert response.status_code == 302
+        sub.refresh_from_db()
+        assert sub.state == "active"
+        row = AccessBackendState.objects.get(access__username=sub.pppoe_username)
+        assert row.status == ApplyStatus.PENDING and "127.0.0.1" in row.last_error
+        ros.start()  # back: the sweep applies it
+        AccessBackendState.objects.update(next_attempt_at=timezone.now())
+        applied = access_apply_due(backend="mikrotik")
+        assert applied == 1, AccessBackendState.objects.get().last_error
+        assert ros.secrets[sub.pppoe_username]["profile"] == sub.plan.radius_profile
