@@ -196,3 +196,28 @@ def test_outbox_filtered_to_one_bulk_send(client):
     failed = client.get(f"/staff/messages/?bulk={bulk.pk}&status=failed").content.decode()
     assert "x@" in failed and "Anggota Massal" not in failed
     assert client.get("/staff/messages/?bulk=99999999").status_code == 200  # unknown: unfiltered
+
+
+def test_announcement_to_everyone_behind_one_router(client, customers):
+    from ispcare.customers.models import Subscription
+    from ispcare.network.models import Node
+    from tests.network.support import nas
+
+    active, _pending = customers
+    router = nas("10.10.0.1").node
+    olt = Node.objects.create(name="OLT Depok", kind="olt", parent=router)
+    other = nas("10.10.0.2").node
+    Subscription.objects.filter(customer=active[0]).update(node=olt)  # below the router
+    Subscription.objects.filter(customer=active[1]).update(node=router)  # on the router
+    Subscription.objects.filter(customer=active[2]).update(node=other)  # elsewhere
+    login(client, "noc")
+    count = client.get("/staff/announce/count/", {"states": ["active"], "node": router.pk})
+    assert "2" in count.content.decode()
+    client.post(
+        "/staff/announce/",
+        {"states": ["active"], "node": router.pk, "subject_id": "Router mati", "body_id": "Maaf."},
+    )
+    bulk = BulkSend.objects.get()
+    refs = set(bulk.notifications.values_list("recipient_ref", flat=True))
+    assert refs == {f"customer:{active[0].pk}", f"customer:{active[1].pk}"}
+    assert router.name in bulk.audience

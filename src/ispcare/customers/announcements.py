@@ -2,7 +2,7 @@
 
 The audience is read set-based (one query, only the columns a message needs) and handed
 to notifications.bulk_send_create as plain recipients. Network nodes (every customer
-behind one router) join the choices with the network issue.
+behind one router) by the network node they hang on.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
+from ispcare.network.selectors import subtree
 from ispcare.notifications.models import BulkSend
 from ispcare.notifications.services import Recipient, bulk_send_create
 
@@ -31,6 +32,7 @@ class Audience:
     states: tuple[str, ...] = tuple(LIVE_STATES)
     plan_id: int | None = None
     kecamatan: str = ""
+    node_id: int | None = None  # this node and everything below it (a router's customers)
 
     def customers(self) -> QuerySet[Customer]:
         qs = Customer.objects.filter(subscriptions__state__in=self.states)
@@ -38,6 +40,8 @@ class Audience:
             qs = qs.filter(subscriptions__plan_id=self.plan_id)
         if self.kecamatan:
             qs = qs.filter(kecamatan__iexact=self.kecamatan)
+        if self.node_id:
+            qs = qs.filter(subscriptions__node_id__in=subtree(self.node_id))
         return qs.distinct()
 
     def count(self) -> int:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ispcare.accounts.decorators import capability_required
+from ispcare.network.models import Node
 
 from .announcements import LIVE_STATES, Audience, Text, announcement_send
 from .choices import SubscriptionState
@@ -30,6 +31,13 @@ class AnnouncementForm(forms.Form):
         empty_label=gettext_lazy("All plans"),
     )
     kecamatan = forms.ChoiceField(label=gettext_lazy("District (kecamatan)"), required=False)
+    node = forms.ModelChoiceField(
+        label=gettext_lazy("Behind network node"),
+        queryset=Node.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("The whole network"),
+        help_text=gettext_lazy("A POP, router, OLT or access point: everyone connected below it."),
+    )
     subject_id = forms.CharField(label=gettext_lazy("Subject (Indonesian)"), max_length=150)
     body_id = forms.CharField(
         label=gettext_lazy("Text (Indonesian)"),
@@ -69,6 +77,7 @@ class AnnouncementForm(forms.Form):
             states=tuple(d["states"]),
             plan_id=d["plan"].pk if d.get("plan") else None,
             kecamatan=d.get("kecamatan") or "",
+            node_id=d["node"].pk if d.get("node") else None,
         )
 
     def audience_label(self) -> str:
@@ -79,6 +88,8 @@ class AnnouncementForm(forms.Form):
             parts.append(d["plan"].name)
         if d.get("kecamatan"):
             parts.append(d["kecamatan"])
+        if d.get("node"):
+            parts.append(str(d["node"]))
         return " · ".join(parts)
 
 
@@ -112,7 +123,7 @@ def announce_count(request):
     """htmx: how many customers the current choice reaches."""
     form = AnnouncementForm(request.GET)
     form.is_valid()  # only the audience fields matter here
-    if any(f in form.errors for f in ("states", "plan", "kecamatan")):
+    if any(f in form.errors for f in ("states", "plan", "kecamatan", "node")):
         return HttpResponse("")
     n = form.audience().count()
     return render(request, "customers/staff/_announce_count.html", {"n": n})

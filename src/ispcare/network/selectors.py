@@ -141,3 +141,14 @@ def connection_of(username: str, *, history: int = 10) -> Connection:
             ).select_related("access")
         ),
     )
+
+
+def subtree(node_id: int) -> set[int]:
+    """The node and every node below it (POP > router > OLT/AP: a few levels, one query each)."""
+    from .models import Node
+
+    found, level = {node_id}, {node_id}
+    while level:
+        level = set(Node.objects.filter(parent_id__in=level).values_list("id", flat=True)) - found
+        found |= level
+    return found
