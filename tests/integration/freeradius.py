@@ -76,8 +76,12 @@ class FreeRadiusServer:
         listen_addr: str = "127.0.0.1",
         reject_delay: float = 0,
         log_arg: bool = True,
+        conf_dir: str | os.PathLike = CONF_DIR,
     ) -> None:
         self.workdir = Path(workdir)
+        # Another config dir (a variant a bench builds from this one); default: the
+        # repository's deploy/freeradius.
+        self.conf_dir = Path(conf_dir)
         self.auth_port = auth_port or free_udp_port(listen_addr)
         self.acct_port = acct_port or free_udp_port(listen_addr)
         while self.acct_port == self.auth_port:
@@ -103,7 +107,7 @@ class FreeRadiusServer:
         self.startup_seconds: float | None = None
 
     def command(self) -> list[str]:
-        command = [FREERADIUS, "-f", "-d", str(CONF_DIR)]
+        command = [FREERADIUS, "-f", "-d", str(self.conf_dir)]
         return [*command, "-l", str(self.log_path)] if self.log_arg else command
 
     def start(self, timeout: float = 15.0) -> FreeRadiusServer:
