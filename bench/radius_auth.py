@@ -50,7 +50,9 @@ from benchlib import add_db_args, configure, drop, setup_django
 from radiuslib import (
     CONF_DIR,
     Probe,
+    cpu_seconds,
     files_variant,
+    postgres_cpu_seconds,
     radclients,
     request_files,
     udp_rcvbuf_errors,
@@ -76,6 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--probe-seconds", type=float, default=3.0)
     p.add_argument("--coa-changes", type=int, default=50)
     p.add_argument("--conf", default=str(CONF_DIR), help="FreeRADIUS config dir (sql pass)")
+    p.add_argument("--postauth-timeout", type=float, default=60.0, help="wait for radpostauth rows")
     p.add_argument("--skip-files", action="store_true", help="no flat-file pass")
     p.add_argument("--skip-coa", action="store_true", help="no CoA measurement")
     add_db_args(p)
@@ -147,9 +150,12 @@ def db_count(sql: str, *params) -> int:
         return cur.fetchone()[0]
 
 
-def load_pass(args, conf: Path, workdir: Path, db_name: str, users, probe_users) -> dict:
+def load_pass(
+    args, conf: Path, workdir: Path, db_name: str, users, probe_users, postauth: bool = False
+) -> dict:
     """Start FreeRADIUS from `conf`, warm it up, run the radclients with the closed
-    probe, then the open probe alone."""
+    probe, then the open probe alone; with `postauth`, wait (server still running: it
+    may write radpostauth off the request path) for one radpostauth row per answer."""
     from tests.integration.freeradius import FreeRadiusServer
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -162,13 +168,16 @@ def load_pass(args, conf: Path, workdir: Path, db_name: str, users, probe_users)
     warm_dir.mkdir()
     warm_users = probe_users[-WARM:]
     warm = request_files(warm_users, files=1, per_file=WARM, directory=warm_dir, nas_ip=NAS_IP)
+    postauth_before = db_count("SELECT count(*) FROM radpostauth") if postauth else 0
     with server:
         radclients(warm, port=server.auth_port, secret=SECRET, parallel=args.parallel)
         drops_before = udp_rcvbuf_errors()
         probe = Probe(
             workdir, port=server.auth_port, users=probe_users[:20000], secret=SECRET, nas_ip=NAS_IP
         )
+        cpu_before = cpu_seconds(server.process.pid), postgres_cpu_seconds(db_name)
         run = radclients(paths, port=server.auth_port, secret=SECRET, parallel=args.parallel)
+        cpu_after = cpu_seconds(server.process.pid), postgres_cpu_seconds(db_name)
         probe.stop()
         closed = probe.result()
         drops = udp_rcvbuf_errors() - drops_before
@@ -183,24 +192,52 @@ def load_pass(args, conf: Path, workdir: Path, db_name: str, users, probe_users)
             seconds=args.probe_seconds,
         ).result()
         drops = udp_rcvbuf_errors() - drops_before
+        replies_ok = replies_check(server.auth_port, args.users)
+        answered = run["accepted"] + run["rejected"] + closed["answered"] + opened["answered"]
+        # + the warm-up and replies_check's three
+        expected = postauth_before + answered + WARM + (3 if args.users > 9 else 2)
+        if postauth:
+            rows, lag = postauth_wait(expected, args.postauth_timeout)
     sent = per_file * args.clients
-    return {
+    extra = {}
+    if postauth:
+        extra = {"postauth_rows": rows - postauth_before, "postauth_lag_s": lag}
+    return extra | {
         "sent": sent,
         "accepted": run["accepted"],
         "rejected": run["rejected"],
         "lost": run["lost"],
         "seconds": round(run["seconds"], 3),
         "rps": round(sent / run["seconds"]),
+        # Server CPU per request during the radclient run (the probe's few included).
+        "freeradius_cpu_us": round((cpu_after[0] - cpu_before[0]) / sent * 1e6),
+        "postgres_cpu_us": round((cpu_after[1] - cpu_before[1]) / sent * 1e6),
         "closed_probe": closed,
         "open_probe": opened,
         "drops": drops,
+        "replies_ok": replies_ok,
         "radclient_output": run["output"][-1000:],
-        "answered_total": run["accepted"]
-        + run["rejected"]
-        + closed["answered"]
-        + opened["answered"],
-        "warm": WARM,
+        # Every answer the server sent in this pass (warm-up and checks included): one
+        # radpostauth row each.
+        "answered_total": expected - postauth_before,
     }
+
+
+def replies_check(port: int, users: int) -> bool:
+    """The server answers as ISPcare's tables say: the plan's rate limit for an active
+    subscriber, the isolir attributes for an isolated one, a reject for a bad password."""
+    from tests.integration.freeradius import access_request
+
+    def ask(i: int, pw: str | None = None):
+        return access_request(port, username=username(i), password=pw or password(i), secret=SECRET)
+
+    verdict, reply = ask(0)
+    ok = verdict == "accept" and reply.get("Mikrotik-Rate-Limit") == [PLAN_RATE]
+    ok = ok and "Mikrotik-Address-List" not in reply
+    if users > 9:
+        verdict, reply = ask(9)  # i % 10 == 9: isolated
+        ok = ok and verdict == "accept" and reply.get("Mikrotik-Address-List") == ["isolir"]
+    return ok and ask(0, "wrong-password")[0] == "reject"
 
 
 def postauth_wait(expected: int, timeout: float = 60.0) -> tuple[int, float]:
@@ -344,15 +381,13 @@ def main(argv: list[str]) -> int:
             # The load: the first --requests active subscribers; the probe: the ones after.
             load_users = users[: args.requests]
             probe_users = users[args.requests :] or users
-            postauth_before = db_count("SELECT count(*) FROM radpostauth")
             connection.close()
 
             note(f"seeded: {result}")
-            sql = load_pass(args, Path(args.conf), tmp / "sql", db_name, load_users, probe_users)
+            sql = load_pass(
+                args, Path(args.conf), tmp / "sql", db_name, load_users, probe_users, True
+            )
             note(f"sql pass: {sql}")
-            rows, lag = postauth_wait(postauth_before + sql["answered_total"] + sql["warm"])
-            sql["postauth_rows"] = rows - postauth_before
-            sql["postauth_lag_s"] = lag
             connection.close()
             result["sql"] = sql
             result["sql_rps"] = sql["rps"]
@@ -371,10 +406,11 @@ def main(argv: list[str]) -> int:
                 result["drops"] += files["drops"]
             if not args.skip_coa:
                 result.update(coa_pass(args, tmp / "coa", db_name, nas))
+            passes = (result["sql"], result.get("files", result["sql"]))
             result["all_answered"] = all(
-                p["lost"] == 0 and p["accepted"] == p["sent"]
-                for p in (result["sql"], result.get("files", result["sql"]))
+                p["lost"] == 0 and p["accepted"] == p["sent"] for p in passes
             )
+            result["replies_ok"] = all(p["replies_ok"] for p in passes)
             connection.close()
     finally:
         drop(args, db_name)

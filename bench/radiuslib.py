@@ -45,6 +45,32 @@ def udp_rcvbuf_errors() -> int:
     return int(values[header.index("RcvbufErrors")])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(db_name: str) -> float:
+    """CPU time so far of the PostgreSQL backends connected to `db_name` (their process
+    title names the database), plus the server's background processes (WAL writer,
+    checkpointer...: shared with other databases, so an upper bound)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if title.startswith("postgres:") and (
+                f" {db_name} " in title
+                or any(w in title for w in ("walwriter", "checkpointer", "background writer"))
+            ):
+                total += cpu_seconds(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return total
+
+
 # --- radclient ------------------------------------------------------------------------
 
 
@@ -156,7 +182,9 @@ def _round(x: float | None) -> float | None:
 def probe_closed(
     port: int, users: list[tuple[str, str]], secret: str, nas_ip: str, stop_file: Path
 ) -> dict:
-    """Back to back, one in flight, until stop_file exists (or the users run out)."""
+    """One in flight, at most one every `gap` seconds (200/s: a sample, not load of its
+    own), until stop_file exists (or the users run out)."""
+    gap = 0.005
     packets = _packets(users, secret, nas_ip, 1)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", port))
@@ -170,6 +198,7 @@ def probe_closed(
         t0 = time.perf_counter()
         sock.send(data)
         sent += 1
+        next_at = t0 + gap
         try:
             while True:
                 reply = sock.recv(4096)
@@ -178,6 +207,8 @@ def probe_closed(
             latencies.append(time.perf_counter() - t0)
         except TimeoutError:
             lost += 1
+        if (wait := next_at - time.perf_counter()) > 0:
+            time.sleep(wait)
     return _summary(latencies, sent, lost, time.perf_counter() - began)
 
 

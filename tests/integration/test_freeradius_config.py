@@ -15,10 +15,12 @@ under ISPCARE_REQUIRE_ALL=1 that fails instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -314,22 +316,136 @@ def test_accounting_start_and_stop(server, db):
     assert (seconds, cause) == (120, "User-Request")
 
 
-def test_every_verdict_is_logged_in_radpostauth(server, db):
-    def count(user: str, reply: str) -> int:
-        return db.execute(
-            "SELECT count(*) FROM radpostauth WHERE username = %s AND reply = %s", (user, reply)
-        ).fetchone()[0]
+def _eventually(check, timeout: float = 15.0):
+    """check() until it returns something truthy (returned) or the timeout (its last
+    value). radpostauth is written by the post-auth reader, about a second after the
+    answer."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
 
-    before = [count("budi", "Access-Accept"), count("budi", "Access-Reject")]
-    before.append(count("andi", "Access-Reject"))
+
+def test_every_verdict_is_logged_in_radpostauth(server, db):
+    """Durable post-auth off the request path: a record in a local file when the answer
+    is sent, a radpostauth row from the post-auth reader (sites-enabled/postauth-buffered)
+    shortly after, with the answer and its time, not the insert's."""
+
+    sent_at = db.execute("SELECT clock_timestamp()").fetchone()[0]
+
+    def counts() -> list[int]:
+        # Rows of the answers below: authdate is the answer's time (earlier tests' rows
+        # may still be arriving).
+        return [
+            db.execute(
+                "SELECT count(*) FROM radpostauth"
+                " WHERE username = %s AND reply = %s AND authdate >= %s",
+                (user, reply, sent_at),
+            ).fetchone()[0]
+            for user, reply in (
+                ("budi", "Access-Accept"),
+                ("budi", "Access-Reject"),
+                ("andi", "Access-Reject"),
+            )
+        ]
+
     _auth(server, "budi")
     _auth(server, "budi", "not-the-password")
     _auth(server, "andi")
-    after = [count("budi", "Access-Accept"), count("budi", "Access-Reject")]
-    after.append(count("andi", "Access-Reject"))
-    assert after == [n + 1 for n in before]
-    # No password is stored.
+    answered_at = db.execute("SELECT clock_timestamp()").fetchone()[0]
+    assert _eventually(lambda: counts() == [1, 1, 1]), counts()
+    [(first, last)] = db.execute(
+        "SELECT min(authdate), max(authdate) FROM radpostauth WHERE authdate >= %s",
+        (sent_at,),
+    ).fetchall()
+    # authdate is when the answer went out (ms precision), not when the reader ran.
+    assert sent_at - dt.timedelta(seconds=1) <= first <= last <= answered_at
+    # No password is stored, and none is on disk on the way.
     assert db.execute("SELECT count(*) FROM radpostauth WHERE pass IS NOT NULL").fetchone()[0] == 0
+    for path in (server.workdir / "radacct").rglob("*"):
+        if path.is_file():
+            assert USERS["budi"][0] not in path.read_text(errors="replace")
+
+
+def test_postauth_records_wait_for_the_database_and_are_not_lost(db, tmp_path):
+    """Records not yet inserted when FreeRADIUS stops (here: stopped right after the
+    answers, before or while the reader works) stay in the local file and become rows
+    at the next start, each exactly once (the reader marks what it has done)."""
+    radius = FreeRadiusServer(db_name=DB_NAME, workdir=tmp_path)
+    marker = "AA:BB:CC:00:00:%02d"
+
+    def rows() -> int:
+        return db.execute(
+            "SELECT count(*) FROM radpostauth WHERE callingstationid LIKE 'AA:BB:CC:00:00:%%'"
+        ).fetchone()[0]
+
+    db.execute("DELETE FROM radpostauth WHERE callingstationid LIKE 'AA:BB:CC:00:00:%%'")
+    with radius:
+        for i in range(5):
+            _radclient_auth(radius, "budi", calling=marker % i)
+        radius.stop()  # at once: the reader may have had no turn yet
+    left = rows()
+    with FreeRadiusServer(db_name=DB_NAME, workdir=tmp_path):
+        assert _eventually(lambda: rows() == 5), (left, rows())
+
+
+def _radclient_auth(server, user: str, *, calling: str) -> None:
+    radclient = shutil.which("radclient")
+    require(radclient is not None, "no radclient: apt-get install freeradius-utils")
+    done = subprocess.run(
+        [radclient, "-r", "1", "-t", "3", f"127.0.0.1:{server.auth_port}", "auth", SECRET],
+        input=f'User-Name = "{user}", User-Password = "{USERS[user][0]}", '
+        f'Calling-Station-Id = "{calling}", NAS-IP-Address = 127.0.0.1\n',
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_plan_and_disable_changes_apply_to_the_next_request(server, db):
+    """The prepared statements read the tables afresh on every request: a new rate
+    limit on the plan's group, a disabled and re-enabled account, each seen by the very
+    next Access-Request (no cache anywhere)."""
+    assert _auth(server, "budi")[1]["Mikrotik-Rate-Limit"] == ["20M/20M"]
+    db.execute(
+        "UPDATE radgroupreply SET value = '30M/30M' WHERE groupname = %s"
+        " AND attribute = 'Mikrotik-Rate-Limit'",
+        (PLAN,),
+    )
+    try:
+        assert _auth(server, "budi")[1]["Mikrotik-Rate-Limit"] == ["30M/30M"]
+    finally:
+        db.execute(
+            "UPDATE radgroupreply SET value = '20M/20M' WHERE groupname = %s"
+            " AND attribute = 'Mikrotik-Rate-Limit'",
+            (PLAN,),
+        )
+    assert _auth(server, "budi")[1]["Mikrotik-Rate-Limit"] == ["20M/20M"]
+    # Disabled as ISPcare does it: one transaction rewrites the user's rows.
+    with db.transaction():
+        db.execute("DELETE FROM radcheck WHERE username = 'dewi'")
+        db.execute("DELETE FROM radusergroup WHERE username = 'dewi'")
+        db.execute(
+            "INSERT INTO radcheck (username, attribute, op, value)"
+            " VALUES ('dewi', 'Auth-Type', ':=', 'Reject')"
+        )
+    try:
+        assert _auth(server, "dewi")[0] == "reject"
+    finally:
+        with db.transaction():
+            db.execute("DELETE FROM radcheck WHERE username = 'dewi'")
+            db.execute(
+                "INSERT INTO radcheck (username, attribute, op, value)"
+                " VALUES ('dewi', 'Cleartext-Password', ':=', %s)",
+                (USERS["dewi"][0],),
+            )
+            db.execute(
+                "INSERT INTO radusergroup (username, groupname, priority) VALUES ('dewi', %s, 1)",
+                (PLAN,),
+            )
+    verdict, reply = _auth(server, "dewi")
+    assert verdict == "accept" and reply["Mikrotik-Rate-Limit"] == ["20M/20M"]
 
 
 def test_wrong_shared_secret_gets_no_answer(server):
