@@ -34,3 +34,26 @@ def run_bench(name: str, *args: str) -> dict:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def postgres_pass():
+    """Decorator: a bench test that runs in the PostgreSQL pass only."""
+    import pytest
+
+    def wrap(fn):
+        return pytest.mark.postgres(
+            pytest.mark.skipif(
+                not ON_POSTGRES, reason="runs in the PostgreSQL pass (DATABASE_URL=postgres://…)"
+            )(fn)
+        )
+
+    return wrap
+
+
+def postgres_server() -> str:
+    """The PostgreSQL server of this pass, or skip (fail under ISPCARE_REQUIRE_ALL=1)."""
+    from tests.conftest import require
+
+    ok, reason = postgres_reachable(DATABASE_URL)
+    require(ok, reason)
+    return DATABASE_URL

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import require
-
-from .support import DATABASE_URL, ON_POSTGRES, postgres_reachable, run_bench
+from .support import ON_POSTGRES, postgres_pass, postgres_server, run_bench
 
 
 def _check(figure: dict, db: str) -> None:
@@ -20,15 +18,11 @@ def _check(figure: dict, db: str) -> None:
     assert figure["smtp_failed"] == 0 and figure["smtp_msgs_per_s"] > 0
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not ON_POSTGRES, reason="runs in the PostgreSQL pass (DATABASE_URL=postgres://…)"
-)
+@postgres_pass()
 def test_bench_on_postgresql():
-    ok, reason = postgres_reachable(DATABASE_URL)
-    require(ok, reason)
+    server = postgres_server()
     figure = run_bench(
-        "notifications", "--n", "200", "--smtp-seconds", "30", "--server-url", DATABASE_URL
+        "notifications", "--n", "200", "--smtp-seconds", "30", "--server-url", server
     )
     _check(figure, "postgresql")
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import require
-
-from .support import DATABASE_URL, ON_POSTGRES, postgres_reachable, run_bench
+from .support import ON_POSTGRES, postgres_pass, postgres_server, run_bench
 
 
 def _run(*args: str) -> dict:
@@ -25,14 +23,10 @@ def _check(figure: dict, db: str) -> None:
     assert figure["per_s"] > 0
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not ON_POSTGRES, reason="runs in the PostgreSQL pass (DATABASE_URL=postgres://…)"
-)
+@postgres_pass()
 def test_bench_on_postgresql():
-    ok, reason = postgres_reachable(DATABASE_URL)
-    require(ok, reason)
-    _check(_run("--db", "postgresql", "--server-url", DATABASE_URL), "postgresql")
+    server = postgres_server()
+    _check(_run("--db", "postgresql", "--server-url", server), "postgresql")
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="runs in the SQLite pass")

@@ -3,20 +3,12 @@ session and ten past sessions, timings reported."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import require
-
-from .support import DATABASE_URL, ON_POSTGRES, postgres_reachable, run_bench
+from .support import postgres_pass, postgres_server, run_bench
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not ON_POSTGRES, reason="runs in the PostgreSQL pass (DATABASE_URL=postgres://…)"
-)
+@postgres_pass()
 def test_bench_on_postgresql():
-    ok, reason = postgres_reachable(DATABASE_URL)
-    require(ok, reason)
+    server = postgres_server()
     figure = run_bench(
         "radacct_pages",
         "--users",
@@ -26,7 +18,7 @@ def test_bench_on_postgresql():
         "--samples",
         "20",
         "--server-url",
-        DATABASE_URL,
+        server,
     )
     assert figure["bench"] == "radacct_pages" and figure["rows"] == 600
     assert (

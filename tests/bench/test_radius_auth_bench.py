@@ -8,20 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
-
 from tests.conftest import require
 
-from .support import DATABASE_URL, ON_POSTGRES, postgres_reachable, run_bench
+from .support import postgres_pass, postgres_server, run_bench
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not ON_POSTGRES, reason="runs in the PostgreSQL pass (DATABASE_URL=postgres://…)"
-)
+@postgres_pass()
 def test_bench_on_postgresql():
-    ok, reason = postgres_reachable(DATABASE_URL)
-    require(ok, reason)
+    server = postgres_server()
     freeradius = shutil.which("freeradius") or "/usr/sbin/freeradius"
     require(os.access(freeradius, os.X_OK), "no freeradius binary: apt-get install freeradius")
     require(shutil.which("radclient") is not None, "no radclient: apt-get install freeradius-utils")
@@ -29,7 +23,7 @@ def test_bench_on_postgresql():
         "radius_auth",
         *("--users", "500", "--requests", "400", "--clients", "2"),
         *("--probe-rate", "200", "--probe-seconds", "1", "--coa-changes", "5"),
-        *("--server-url", DATABASE_URL),
+        *("--server-url", server),
     )
     assert figure["bench"] == "radius_auth" and figure["users"] == 500
     for name in ("sql", "files"):

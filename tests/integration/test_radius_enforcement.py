@@ -11,6 +11,7 @@ a session is open reaches a test NAS as a CoA-Request.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -101,9 +102,16 @@ def test_the_sop_on_a_real_radius_server(radius):
 
     subscription_transition(subscription_id=sub.pk, action="close", actor=None, reason="berhenti")
     assert _login(radius, sub)[0] == "reject"
-    replies = list(
-        RadPostAuth.objects.filter(username=sub.pppoe_username).values_list("reply", flat=True)
-    )
+    # radpostauth is written by FreeRADIUS's post-auth reader about a second after each
+    # answer (deploy/freeradius, decision 0012): wait for it.
+    deadline = time.monotonic() + 15
+    while True:
+        replies = list(
+            RadPostAuth.objects.filter(username=sub.pppoe_username).values_list("reply", flat=True)
+        )
+        if len(replies) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert replies.count("Access-Accept") == 2 and replies.count("Access-Reject") == 2
 
 
