@@ -327,3 +327,24 @@ def test_my_jobs_queries_do_not_grow(client, onboarding, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         response = client.get(reverse("workorders:my_jobs"))
     assert len(response.context["jobs"]) == 30
+
+
+def test_complete_page_offers_the_network_nodes_and_records_the_choice(client, onboarding):
+    from ispcare.network.models import Node
+    from tests.network.support import nas
+
+    _, sub, order = onboarding.scheduled()
+    url = reverse("workorders:installation_complete", args=[order.pk])
+    login(client, onboarding.technician)
+    assert b'name="node"' not in client.get(url).content  # no network recorded: no field
+    router = nas("10.10.0.1").node
+    olt = Node.objects.create(name="OLT Caturtunggal", kind="olt", parent=router)
+    page = client.get(url).content.decode()
+    assert 'name="node"' in page and "OLT Caturtunggal" in page and "POP Sleman" not in page
+    device = factories.equipment()
+    response = client.post(
+        url, {**complete_data(order, device.serial, amount="250000"), "node": olt.pk}
+    )
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    assert sub.node == olt
