@@ -165,3 +165,11 @@ def test_import_puts_many_subscribers_on_the_network_at_once():
     assert (
         reconcile(groups=[GroupSpec("rumah-20", {"Mikrotik-Rate-Limit": "20M/20M"})]).drifted == 0
     )
+
+
+def test_the_sweep_works_through_a_backlog_batch_after_batch():
+    plan_groups()
+    for i in range(7):
+        access_set(spec=spec(f"vn2612{i:05d}"))
+    assert access_apply_due(backend="freeradius", batch=3) == 7
+    assert not AccessBackendState.objects.filter(status=ApplyStatus.PENDING).exists()

@@ -134,16 +134,26 @@ def _failed(row_id: int, version: int, error: str) -> None:
     log.warning("network access not applied (v%s): %s", version, error)
 
 
-def access_apply_due(*, backend: str, limit: int = 500) -> int:
-    """Retry what is pending and due on `backend` (the periodic sweep). Returns applied."""
-    usernames = list(
-        AccessBackendState.objects.filter(
-            backend=backend, status=ApplyStatus.PENDING, next_attempt_at__lte=timezone.now()
+def access_apply_due(*, backend: str, batch: int = 500, budget_seconds: float = 50.0) -> int:
+    """Retry what is pending and due on `backend` (the minute sweep), batch after batch
+    until none is due or the time is up (after an outage thousands may be waiting).
+    Returns how many were applied."""
+    import time
+
+    deadline = time.monotonic() + budget_seconds
+    applied = 0
+    while time.monotonic() < deadline:
+        usernames = list(
+            AccessBackendState.objects.filter(
+                backend=backend, status=ApplyStatus.PENDING, next_attempt_at__lte=timezone.now()
+            )
+            .order_by("next_attempt_at")
+            .values_list("access__username", flat=True)[:batch]
         )
-        .order_by("next_attempt_at")
-        .values_list("access__username", flat=True)[:limit]
-    )
-    return sum(access_apply(username=u, backend=backend) for u in usernames)
+        if not usernames:
+            break
+        applied += sum(access_apply(username=u, backend=backend) for u in usernames)
+    return applied
 
 
 def nas_sync() -> int:
