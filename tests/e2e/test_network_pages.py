@@ -47,6 +47,17 @@ def _online(sub, ip: str) -> None:
 
 
 def test_noc_sees_what_is_not_yet_on_the_network(new_page):
+    from ispcare.network.models import Node
+    from tests.network.support import nas
+
+    router = nas("10.10.0.1", name="RB1100 Kaliurang")
+    olt = Node.objects.create(name="OLT Caturtunggal", kind="olt", parent=router.node)
+    for i in range(3):
+        access_set(
+            spec=AccessSpec(
+                f"vn26120010{i}", "pw", "rumah-20", AccessState.ACTIVE, "10.10.0.1", olt.pk
+            )
+        )
     access_set(spec=AccessSpec("vn261200077", "pw", "paket-hilang", AccessState.ACTIVE))
     access_apply(username="vn261200077", backend="freeradius")  # fails: group without attributes
     CoaRequest.objects.create(
@@ -63,12 +74,16 @@ def test_noc_sees_what_is_not_yet_on_the_network(new_page):
         page = new_page(viewport)
         login(page, noc.username, "pass-noc")
         page.goto(reverse("network:overview"))
-        expect(page.locator('[data-count="pending"]')).to_have_text("1")
+        expect(page.locator('[data-count="pending"]')).to_have_text("4")  # 3 lack their group
+        expect(page.locator("ul.tree")).to_contain_text("OLT Caturtunggal")
+        expect(page.locator("ul.tree")).to_contain_text("3 pelanggan")
         row = page.locator("table.list tbody tr", has_text="vn261200077")
         expect(row).to_contain_text("paket-hilang")
         expect(page.locator(".badge.coa-ack")).to_have_text("Diterima router")
         shot(page, f"network-overview-{name}")
-    page.get_by_role("button", name="Coba lagi sekarang").click()
+    page.locator("table.list tbody tr", has_text="vn261200077").get_by_role(
+        "button", name="Coba lagi sekarang"
+    ).click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".messages")).to_contain_text("Mencoba lagi sekarang")
 

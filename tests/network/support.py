@@ -14,6 +14,7 @@ def spec(username: str = "vn261200001", state: str = AccessState.ACTIVE, **kw) -
         profile=kw.pop("profile", "rumah-20"),
         state=AccessState(state),
         nas=kw.pop("nas", ""),
+        node=kw.pop("node", None),
     )
 
 

@@ -154,3 +154,28 @@ def test_the_lifecycle_drives_freeradius_through_the_outbox_of_changes(
     from ispcare.network.models import RadCheck
 
     assert RadCheck.objects.get(username=sub.pppoe_username).value == "Reject"
+
+
+def test_overview_shows_the_tree_with_subscribers_and_online_counts(client):
+    from ispcare.network.models import Node
+
+    router_nas = nas("10.10.0.1")
+    olt = Node.objects.create(name="OLT Depok", kind="olt", parent=router_nas.node)
+    for i, state in enumerate(("active", "isolated", "disabled")):
+        access_set(spec=spec(f"vn26120000{i}", state=state, node=olt.pk, nas="10.10.0.1"))
+    RadAcct.objects.create(
+        acctsessionid="y",
+        acctuniqueid="y",
+        username="vn261200000",
+        nasipaddress="10.10.0.1",
+        acctstarttime=timezone.now(),
+    )
+    _session("vn-elsewhere", "10.20.0.1", sid="x1", uid="x1")  # on another NAS (127.0.0.1)
+    login(client, "noc")
+    response = client.get("/staff/network/")
+    (pop,) = response.context["tree"]
+    (router,) = pop.children
+    assert (pop.subscribers, router.subscribers, router.online) == (2, 2, 1)  # disabled not counted
+    assert router.children[0].node == olt and router.children[0].subscribers == 2
+    html = response.content.decode()
+    assert "OLT Depok" in html and "2 pelanggan" in html

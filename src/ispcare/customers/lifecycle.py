@@ -82,6 +82,7 @@ def access_spec(sub: Subscription) -> AccessSpec:
         profile=sub.plan.radius_profile,
         state=access_state(sub.state),
         nas=nas.address if nas else "",
+        node=sub.node_id,
     )
 
 

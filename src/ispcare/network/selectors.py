@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .choices import ApplyStatus, CoaStatus
+from .choices import AccessState, ApplyStatus, CoaStatus
 from .models import AccessBackendState, CoaRequest, RadAcct
 from .routers import radius_alias
 
@@ -152,3 +152,50 @@ def subtree(node_id: int) -> set[int]:
         level = set(Node.objects.filter(parent_id__in=level).values_list("id", flat=True)) - found
         found |= level
     return found
+
+
+@dataclass
+class TreeNode:
+    node: object
+    children: list
+    subscribers: int = 0  # hanging on this node or below it
+    online: int | None = None  # open sessions on this router (routers only)
+
+
+def topology() -> list[TreeNode]:
+    """The node tree with subscribers per subtree and online sessions per router: three
+    queries whatever the size of the network."""
+    from .models import Node, SubscriberAccess
+
+    nodes = list(Node.objects.select_related("nas").order_by("name"))
+    # Subscribers the network serves (not disabled), by the node they hang on.
+    direct = dict(
+        SubscriberAccess.objects.filter(node__isnull=False)
+        .exclude(state=AccessState.DISABLED)
+        .values_list("node_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    online = dict(
+        RadAcct.objects.using(radius_alias())
+        .filter(acctstoptime__isnull=True)
+        .values_list("nasipaddress")
+        .annotate(n=Count("radacctid"))
+        .order_by()
+    )
+    items = {n.pk: TreeNode(n, []) for n in nodes}
+    roots = []
+    for n in nodes:
+        item = items[n.pk]
+        nas = getattr(n, "nas", None)
+        if nas is not None:
+            item.online = online.get(nas.address, 0)
+        (items[n.parent_id].children if n.parent_id in items else roots).append(item)
+
+    def total(item: TreeNode) -> int:
+        item.subscribers = direct.get(item.node.pk, 0) + sum(total(c) for c in item.children)
+        return item.subscribers
+
+    for root in roots:
+        total(root)
+    return roots

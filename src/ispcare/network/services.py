@@ -22,7 +22,7 @@ from ispcare.common.effects import on_commit
 from .adapters import BackendError, backend_for
 from .adapters.base import apply
 from .choices import ApplyStatus, Backend
-from .models import AccessBackendState, Nas, RadNas, SubscriberAccess
+from .models import AccessBackendState, Nas, Node, RadNas, SubscriberAccess
 from .routers import radius_alias
 from .specs import AccessSpec, AccessState
 
@@ -54,9 +54,16 @@ def access_set(*, spec: AccessSpec) -> SubscriberAccess:
         "state": AccessState(spec.state).value,
         "nas_id": nas.pk if nas else None,
     }
+    node_id = spec.node if spec.node and Node.objects.filter(pk=spec.node).exists() else None
     if access is None:
-        access = SubscriberAccess.objects.create(username=spec.username, **desired)
+        access = SubscriberAccess.objects.create(username=spec.username, node_id=node_id, **desired)
+    elif access.node_id != node_id and all(getattr(access, k) == v for k, v in desired.items()):
+        # Only where it hangs changed: nothing for the backends to do.
+        access.node_id = node_id
+        access.save(update_fields=["node", "changed_at"])
+        return access
     elif any(getattr(access, k) != v for k, v in desired.items()):
+        access.node_id = node_id
         for k, v in desired.items():
             setattr(access, k, v)
         access.version += 1
@@ -200,6 +207,7 @@ def access_import(*, specs: list[AccessSpec], chunk: int = 10_000) -> int:
                         "password": s.password,
                         "profile": s.profile,
                         "state": AccessState(s.state).value,
+                        "node_id": s.node,
                         "version": 1,
                     }
                     for s in part

@@ -24,4 +24,5 @@ class AccessSpec:
     password: str
     profile: str
     state: AccessState
-    nas: str = ""
+    nas: str = ""  # the NAS address the subscriber logs in through
+    node: int | None = None  # the network node (OLT, AP, router) the subscriber hangs on

@@ -33,6 +33,7 @@ def overview(request):
             "coa_problems": selectors.coa_problems(),
             "nas_list": list(Nas.objects.select_related("node__parent").order_by("node__name")),
             "nodes": Node.objects.count(),
+            "tree": selectors.topology(),
             "can_manage": has_capability(request.user, "network.manage"),
             "now": timezone.now(),
         },

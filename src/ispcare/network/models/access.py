@@ -23,6 +23,9 @@ class SubscriberAccess(models.Model):
     nas = models.ForeignKey(
         Nas, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscribers"
     )
+    node = models.ForeignKey(
+        "network.Node", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     changed_at = models.DateTimeField(_("changed"), auto_now=True)
 
