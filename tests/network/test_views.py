@@ -179,3 +179,35 @@ def test_overview_shows_the_tree_with_subscribers_and_online_counts(client):
     assert router.children[0].node == olt and router.children[0].subscribers == 2
     html = response.content.decode()
     assert "OLT Depok" in html and "2 pelanggan" in html
+
+
+def test_session_history_pages_for_staff_and_the_customer(client, onboarding):
+    customer, sub = onboarding.active()
+    base = month_start()
+    for i in range(55):  # 55 sessions: two pages of 50
+        _session(
+            sub.pppoe_username,
+            f"10.20.1.{i}",
+            sid=f"s{i}",
+            uid=f"h{i}",
+            start=base + dt.timedelta(minutes=i),
+            acctstoptime=base + dt.timedelta(minutes=i, seconds=30),
+        )
+    _other, other_sub = onboarding.active()
+    _session(other_sub.pppoe_username, "10.99.0.1", sid="o1", uid="o1")
+    login(client, "customer_service")
+    first = client.get(f"/staff/subscriptions/{sub.pk}/sessions/")
+    assert len(first.context["rows"]) == 50 and first.context["older"]
+    assert "10.20.1.54" in first.content.decode()  # newest first, addresses for staff
+    older = client.get(
+        f"/staff/subscriptions/{sub.pk}/sessions/", {"before": first.context["older"]}
+    )
+    assert len(older.context["rows"]) == 5 and not older.context["older"]
+    assert (
+        client.get(f"/staff/subscriptions/{sub.pk}/sessions/", {"before": "nonsense"}).status_code
+        == 200
+    )
+    client.force_login(customer.user)
+    mine = client.get("/portal/sessions/").content.decode()
+    assert "10.99.0.1" not in mine and "10.20.1.54" not in mine  # no addresses, no one else's
+    assert mine.count("<tr>") == 51  # header + 50 sessions

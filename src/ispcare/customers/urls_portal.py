@@ -8,4 +8,5 @@ urlpatterns = [
     path("welcome/<str:uidb64>/<str:token>/", views.welcome, name="welcome"),
     path("notifications/", views.notifications, name="notifications"),
     path("preferences/", views.preferences, name="preferences"),
+    path("sessions/", views.sessions, name="sessions"),
 ]

@@ -14,6 +14,11 @@ urlpatterns = [
     path("registrations/<int:pk>/reject/", views.registration_reject, name="registration_reject"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path(
+        "subscriptions/<int:pk>/sessions/",
+        views.subscription_sessions,
+        name="subscription_sessions",
+    ),
     path("equipment/", views.equipment_list, name="equipment_list"),
     path("announce/", views_announce.announce, name="announce"),
     path("announce/count/", views_announce.announce_count, name="announce_count"),

@@ -8,6 +8,7 @@ from django.contrib import auth, messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -26,6 +27,7 @@ from . import services
 from .choices import EventKind
 from .events import event_record
 from .models import Customer
+from .sessions import sessions_page
 from .views_public import onboarding_steps
 
 
@@ -164,4 +166,16 @@ def preferences(request):
             return response
     return render(
         request, "customers/portal/preferences.html", {"form": form, "customer": customer}
+    )
+
+
+@customer_required
+def sessions(request):
+    """Customer: my internet sessions, newest first."""
+    customer = _customer(request)
+    sub = customer.subscriptions.select_related("plan").first()
+    if sub is None:
+        raise Http404
+    return sessions_page(
+        request, subscription=sub, template="customers/portal/sessions.html", staff=False
     )

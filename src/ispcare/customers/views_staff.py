@@ -12,7 +12,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,8 @@ from . import selectors, services
 from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
 from .forms import ApproveForm, RejectForm
 from .lifecycle import access_state
-from .models import Application, Customer
+from .models import Application, Customer, Subscription
+from .sessions import sessions_page
 
 PAGE_SIZE = 50
 WAITING_TOO_LONG = dt.timedelta(days=2)  # highlighted in the queue
@@ -341,4 +342,13 @@ def equipment_list(request):
             "tabs": tabs,
             "keep": [("status", status)] if status else [],
         },
+    )
+
+
+@capability_required("customers.view")
+def subscription_sessions(request, pk: int):
+    """Staff: every session of one subscription, newest first, from radacct."""
+    sub = get_object_or_404(Subscription.objects.select_related("customer", "plan"), pk=pk)
+    return sessions_page(
+        request, subscription=sub, template="customers/staff/sessions.html", staff=True
     )
