@@ -34,6 +34,7 @@ from ispcare.notifications.models import Notification
 from ispcare.notifications.services import Recipient, bulk_send_create
 from ispcare.workorders.models import WorkOrder
 from tests import factories
+from tests.network.support import nas as network_nas
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,7 @@ OBJECT_FOR_PK = (  # first match wins
     ("bulk", "bulk"),
     ("outbox", "notification"),
     ("retry", "pending_change"),  # network:retry (outbox_retry matched above)
+    ("node_edit", "node"),
     ("registration", "application"),
     ("invoice", "invoice"),
     ("payment", "invoice"),
@@ -152,6 +154,7 @@ class World:
             "work_order": other_order,
             "notification": Notification.objects.exclude(channel="inapp").first(),
             "pending_change": _pending_change(),
+            "node": network_nas("10.99.99.1").node,
             "bulk": bulk_send_create(
                 title="Matrix",
                 template="announcement",

@@ -211,3 +211,92 @@ def test_session_history_pages_for_staff_and_the_customer(client, onboarding):
     mine = client.get("/portal/sessions/").content.decode()
     assert "10.99.0.1" not in mine and "10.20.1.54" not in mine  # no addresses, no one else's
     assert mine.count("<tr>") == 51  # header + 50 sessions
+
+
+def test_noc_builds_the_tree_and_registers_a_router(client, django_capture_on_commit_callbacks):
+    from ispcare.network.models import Nas, Node, RadNas
+
+    login(client, "noc")
+    assert client.get("/staff/network/nodes/new/").status_code == 200
+    r = client.post("/staff/network/nodes/new/", {"node-name": "POP Depok", "node-kind": "pop"})
+    assert r.status_code == 302
+    pop = Node.objects.get(name="POP Depok")
+    # A router without its RADIUS details is refused field by field, nothing saved.
+    with django_capture_on_commit_callbacks(execute=True):  # FreeRADIUS's list after commit
+        r = client.post(
+            "/staff/network/nodes/new/",
+            {
+                "node-name": "RB Depok",
+                "node-kind": "router",
+                "node-parent": pop.pk,
+                "nas-secret": "short",
+            },
+        )
+    assert r.status_code == 200
+    assert {"address", "secret"} <= set(r.context["nas_form"].errors)
+    assert not Node.objects.filter(name="RB Depok").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # FreeRADIUS's list after commit
+        r = client.post(
+            "/staff/network/nodes/new/",
+            {
+                "node-name": "RB Depok",
+                "node-kind": "router",
+                "node-parent": pop.pk,
+                "nas-address": "10.10.1.1",
+                "nas-secret": "rahasia-radius",
+                "nas-coa_port": "3799",
+                "nas-vendor": "mikrotik",
+                "nas-api_port": "8728",
+            },
+        )
+    assert r.status_code == 302
+    router = Node.objects.get(name="RB Depok")
+    assert router.nas.address == "10.10.1.1"
+    assert RadNas.objects.filter(nasname="10.10.1.1", secret="rahasia-radius").exists()
+    # An OLT below a POP is refused (an OLT hangs below a router); a loop is refused too.
+    r = client.post(
+        "/staff/network/nodes/new/",
+        {"node-name": "OLT X", "node-kind": "olt", "node-parent": pop.pk},
+    )
+    assert r.status_code == 200 and "parent" in r.context["form"].errors
+    r = client.post(
+        f"/staff/network/nodes/{pop.pk}/",
+        {"node-name": "POP Depok", "node-kind": "pop", "node-parent": router.pk},
+    )
+    assert r.status_code == 200 and "parent" in r.context["form"].errors
+    assert Nas.objects.count() == 1
+
+
+def test_only_network_managers_edit_the_tree(client):
+    login(client, "customer_service")
+    assert client.get("/staff/network/nodes/new/").status_code == 403
+
+
+def test_noc_moves_a_subscriber_to_another_olt(
+    client, onboarding, django_capture_on_commit_callbacks
+):
+    from ispcare.customers.models import Event
+    from ispcare.network.models import Node, SubscriberAccess
+
+    customer, sub = onboarding.active()
+    a = nas("10.10.0.1")
+    b = nas("10.10.0.2")
+    olt_a = Node.objects.create(name="OLT A", kind="olt", parent=a.node)
+    olt_b = Node.objects.create(name="OLT B", kind="olt", parent=b.node)
+    login(client, "noc")
+    page = client.get(f"/staff/customers/{customer.pk}/").content.decode()
+    assert "OLT A" in page and f'action="/staff/subscriptions/{sub.pk}/node/"' in page
+    client.post(f"/staff/subscriptions/{sub.pk}/node/", {"node": olt_a.pk})
+    client.post(f"/staff/subscriptions/{sub.pk}/node/", {"node": olt_b.pk})
+    sub.refresh_from_db()
+    access = SubscriberAccess.objects.get(username=sub.pppoe_username)
+    assert sub.node == olt_b and access.node == olt_b and access.nas == b  # the NAS followed
+    assert Event.objects.filter(subscription=sub, kind="node_changed").count() == 2
+    r = client.post(f"/staff/subscriptions/{sub.pk}/node/", {"node": "999999"}, follow=True)
+    assert "titik jaringan" in r.content.decode()
+    sub.refresh_from_db()
+    assert sub.node == olt_b
+    login(client, "customer_service")  # may see the page, not move subscribers
+    assert (
+        client.post(f"/staff/subscriptions/{sub.pk}/node/", {"node": olt_a.pk}).status_code == 403
+    )

@@ -48,3 +48,4 @@ class EventKind(models.TextChoices):
     INVOICE_VOIDED = "invoice_voided", _("Invoice voided")
     PORTAL_PASSWORD_SET = "portal_password_set", _("Portal password set")
     PREFERENCES_CHANGED = "preferences_changed", _("Message preferences changed")
+    NODE_CHANGED = "node_changed", _("Network node changed")

@@ -201,7 +201,7 @@ def customer_get(*, pk: int) -> Customer:
 def customer_subscriptions(*, customer: Customer) -> list[Subscription]:
     return list(
         Subscription.objects.filter(customer=customer)
-        .select_related("plan")
+        .select_related("plan", "node")
         .prefetch_related(
             Prefetch("equipment", queryset=Equipment.objects.order_by("installed_at", "serial"))
         )

@@ -307,3 +307,39 @@ def customer_preferences_update(
         data={"before": before, "after": after},
     )
     return customer
+
+
+@transaction.atomic
+def subscription_node_set(*, subscription_id: int, node_id: int | None, actor: Any) -> Subscription:
+    """Where the subscriber hangs in the network (moved to another OLT or AP); the network
+    is told in the same transaction (its NAS may change)."""
+    from ispcare.network.models import Node
+    from ispcare.network.services import access_set
+
+    from .lifecycle import access_spec
+
+    if node_id is not None and not Node.objects.filter(pk=node_id).exists():
+        raise ValidationFailed(
+            _("Choose one of the network nodes."),
+            fields={"node": [_("Choose one of the network nodes.")]},
+        )
+    sub = (
+        Subscription.objects.select_for_update()
+        .select_related("plan", "customer")
+        .get(pk=subscription_id)
+    )
+    if sub.node_id == node_id:
+        return sub
+    before = sub.node_id
+    sub.node_id = node_id
+    sub.save(update_fields=["node", "updated_at"])
+    event_record(
+        customer=sub.customer,
+        subscription=sub,
+        kind=EventKind.NODE_CHANGED,
+        actor=actor,
+        data={"before": before, "after": node_id},
+    )
+    if sub.installed_at:  # known to the network since installation
+        access_set(spec=access_spec(sub))
+    return sub

@@ -14,6 +14,7 @@ urlpatterns = [
     path("registrations/<int:pk>/reject/", views.registration_reject, name="registration_reject"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("subscriptions/<int:pk>/node/", views.subscription_node, name="subscription_node"),
     path(
         "subscriptions/<int:pk>/sessions/",
         views.subscription_sessions,

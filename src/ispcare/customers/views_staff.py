@@ -23,6 +23,8 @@ from ispcare.accounts.roles import has_capability
 from ispcare.common.errors import Conflict, DomainError
 from ispcare.common.forms import errors_to_form
 from ispcare.common.money import format_rupiah
+from ispcare.network.choices import NodeKind
+from ispcare.network.models import Node
 from ispcare.network.selectors import connection_of
 from ispcare.notifications.choices import Channel
 from ispcare.notifications.selectors import inbox_for
@@ -313,6 +315,10 @@ def customer_detail(request, pk: int):
             )
             or _("Portal only"),
             "can_outbox": has_capability(user, "notifications.view"),
+            "can_network": has_capability(user, "network.manage"),
+            "nodes": list(Node.objects.exclude(kind=NodeKind.POP).order_by("name"))
+            if has_capability(user, "network.manage")
+            else [],
         },
     )
 
@@ -352,3 +358,20 @@ def subscription_sessions(request, pk: int):
     return sessions_page(
         request, subscription=sub, template="customers/staff/sessions.html", staff=True
     )
+
+
+@require_POST
+@capability_required("network.manage")
+def subscription_node(request, pk: int):
+    """NOC: move a subscription to another network node (OLT, AP)."""
+    sub = get_object_or_404(Subscription, pk=pk)
+    raw = request.POST.get("node", "")
+    try:
+        services.subscription_node_set(
+            subscription_id=sub.pk, node_id=int(raw) if raw.isdigit() else None, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("staff:customer_detail", sub.customer_id)

@@ -257,3 +257,15 @@ def access_import(*, specs: list[AccessSpec], chunk: int = 10_000) -> int:
             rows_insert(RadCheck, checks)
             rows_insert(RadUserGroup, groups)
     return len(fresh)
+
+
+@transaction.atomic
+def nas_save(*, node: Node, data: dict) -> Nas:
+    """Create or change the router's NAS record, then FreeRADIUS's client list."""
+    nas = Nas.objects.filter(node=node).first() or Nas(node=node)
+    for field, value in data.items():
+        setattr(nas, field, value)
+    nas.full_clean()
+    nas.save()
+    on_commit(nas_sync)  # FreeRADIUS reads its client list at start: restart it after
+    return nas

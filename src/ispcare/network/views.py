@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +13,9 @@ from ispcare.accounts.decorators import capability_required
 from ispcare.accounts.roles import has_capability
 from ispcare.common.effects import on_commit
 
-from . import selectors
-from .choices import Backend
+from . import selectors, services
+from .choices import Backend, NodeKind
+from .forms import NasForm, NodeForm
 from .models import AccessBackendState, Nas, Node
 
 
@@ -51,3 +53,26 @@ def retry(request, pk: int):
     on_commit(access_apply_task, row.access.username)
     messages.success(request, _("Trying again now."))
     return redirect("network:overview")
+
+
+@capability_required("network.manage")
+def node_edit(request, pk: int | None = None):
+    """NOC: add or change a node of the tree (POP, router, OLT, AP); a router also gets
+    its NAS record (address, RADIUS secret, CoA port, API login)."""
+    node = get_object_or_404(Node, pk=pk) if pk else None
+    form = NodeForm(request.POST or None, instance=node, prefix="node")
+    nas_form = NasForm(
+        request.POST or None, instance=getattr(node, "nas", None) if node else None, prefix="nas"
+    )
+    if request.method == "POST" and form.is_valid():
+        is_router = form.cleaned_data["kind"] == NodeKind.ROUTER
+        if not is_router or nas_form.is_valid():
+            with transaction.atomic():
+                node = form.save()
+                if is_router:
+                    services.nas_save(node=node, data=nas_form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("network:overview")
+    return render(
+        request, "network/node_edit.html", {"form": form, "nas_form": nas_form, "node": node}
+    )
