@@ -86,6 +86,11 @@ def test_noc_sees_what_is_not_yet_on_the_network(new_page):
     ).click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".messages")).to_contain_text("Mencoba lagi sekarang")
+    # The router's page: the node and its RADIUS details, editable by NOC.
+    page.locator("ul.tree").get_by_role("link", name="RB1100 Kaliurang").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("input[name='nas-address']")).to_have_value("10.10.0.1")
+    shot(page, "network-node-edit-phone")
 
 
 def test_isolir_page_by_customer_number_on_a_phone(new_page):
