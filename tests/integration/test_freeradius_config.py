@@ -448,6 +448,38 @@ def test_plan_and_disable_changes_apply_to_the_next_request(server, db):
     assert verdict == "accept" and reply["Mikrotik-Rate-Limit"] == ["20M/20M"]
 
 
+def test_per_user_and_group_reply_rows_reach_the_accept(server, db):
+    """One statement returns the check and reply rows; the reply rows land in the control
+    list and sites-enabled/default moves the listed attributes to the reply: a
+    per-customer radreply row (a static IP) and a group's Framed-Pool, from the very
+    next request, gone with the rows."""
+    db.execute(
+        "INSERT INTO radreply (username, attribute, op, value)"
+        " VALUES ('budi', 'Framed-IP-Address', ':=', '100.64.1.5')"
+    )
+    db.execute(
+        "INSERT INTO radgroupreply (groupname, attribute, op, value)"
+        " VALUES (%s, 'Framed-Pool', ':=', 'isolir-pool')",
+        (ISOLIR,),
+    )
+    try:
+        verdict, reply = _auth(server, "budi")
+        assert verdict == "accept"
+        assert reply["Framed-IP-Address"] == ["100.64.1.5"]
+        assert reply["Mikrotik-Rate-Limit"] == ["20M/20M"]
+        assert "Framed-Pool" not in reply
+        verdict, reply = _auth(server, "siti")
+        assert verdict == "accept"
+        assert reply["Framed-Pool"] == ["isolir-pool"]
+        assert reply["Mikrotik-Address-List"] == ["isolir"]
+        assert "Framed-IP-Address" not in reply
+    finally:
+        db.execute("DELETE FROM radreply WHERE username = 'budi'")
+        db.execute("DELETE FROM radgroupreply WHERE attribute = 'Framed-Pool'")
+    assert "Framed-IP-Address" not in _auth(server, "budi")[1]
+    assert "Framed-Pool" not in _auth(server, "siti")[1]
+
+
 def test_wrong_shared_secret_gets_no_answer(server):
     from pyrad.client import Timeout
 
