@@ -173,3 +173,18 @@ def test_the_sweep_works_through_a_backlog_batch_after_batch():
         access_set(spec=spec(f"vn2612{i:05d}"))
     assert access_apply_due(backend="freeradius", batch=3) == 7
     assert not AccessBackendState.objects.filter(status=ApplyStatus.PENDING).exists()
+
+
+def test_group_attributes_are_the_ones_freeradius_passes_on():
+    """The shipped FreeRADIUS config copies a fixed list of reply attributes (decision
+    0012): ISPcare refuses others, and the list here and in the config are the same."""
+    import re
+    from pathlib import Path
+
+    from ispcare.network.groups import REPLY_ATTRIBUTES, GroupSpec
+
+    with pytest.raises(ValueError, match="Reply-Message"):
+        groups_sync(groups=[GroupSpec("x", {"Reply-Message": "hi"})])
+    site = Path(__file__).resolve().parents[2] / "deploy/freeradius/sites-enabled/default"
+    copied = set(re.findall(r"&([\w-]+) \+= &control:\1\[\*\]", site.read_text()))
+    assert copied == REPLY_ATTRIBUTES

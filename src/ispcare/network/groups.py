@@ -10,6 +10,23 @@ from django.db import transaction
 from .models import RadGroupReply
 from .routers import radius_alias
 
+# The reply attributes FreeRADIUS's fast path passes on (deploy/freeradius/sites-enabled/
+# default copies exactly these from the one authorize query to the reply, decision 0012).
+# A group attribute outside this list would silently not reach the router: refused here.
+REPLY_ATTRIBUTES = frozenset(
+    {
+        "Mikrotik-Rate-Limit",
+        "Mikrotik-Address-List",
+        "Mikrotik-Group",
+        "Framed-Pool",
+        "Framed-IP-Address",
+        "Framed-IP-Netmask",
+        "Session-Timeout",
+        "Idle-Timeout",
+        "Acct-Interim-Interval",
+    }
+)
+
 
 @dataclass(frozen=True)
 class GroupSpec:
@@ -32,6 +49,12 @@ def groups_sync(*, groups: list[GroupSpec]) -> int:
     """Make radgroupreply hold exactly these groups' attributes (plus the isolir group);
     groups not named are left alone. Returns the number of rows written."""
     specs = [*groups, isolir_group()]
+    unknown = {a for g in specs for a in g.reply} - REPLY_ATTRIBUTES
+    if unknown:
+        raise ValueError(
+            f"reply attributes {sorted(unknown)} are not passed on by deploy/freeradius: "
+            "add them to sites-enabled/default and network.groups.REPLY_ATTRIBUTES"
+        )
     db = radius_alias()
     rows = [
         RadGroupReply(groupname=g.name, attribute=attribute, op=":=", value=value)
