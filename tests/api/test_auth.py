@@ -153,3 +153,15 @@ def test_every_operation_names_a_capability_or_is_public():
 def test_an_unknown_capability_fails_at_import_time():
     with pytest.raises(KeyError):
         BearerToken("customers.delete_everything")
+
+
+def test_each_token_is_rate_limited_on_its_own(client, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": (3, 60)}
+    busy = token_for(Role.REGISTRATION)
+    other = token_for(Role.REGISTRATION)
+    codes = [call(client, "get", "/applications", busy).status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    body = assert_error(call(client, "get", "/applications", busy), 429, "rate_limited")
+    assert body["message"]
+    assert call(client, "get", "/applications", other).status_code == 200  # its own budget

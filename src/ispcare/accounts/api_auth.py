@@ -6,7 +6,8 @@ capabilities of that member's role (roles.py). Each endpoint names its capabilit
     @router.get("/customers/{id}", auth=requires("customers.view"))
 
 No token, an unknown, revoked or deactivated one → 401 "unauthenticated"; a role without
-the capability → 403 "forbidden". Both are decided before the body is read, so a token
+the capability → 403 "forbidden"; more than RATE_LIMITS["api"] requests per token and
+minute → 429 "rate_limited". Both are decided before the body is read, so a token
 without the right learns nothing about the body's rules.
 """
 
@@ -17,6 +18,8 @@ import datetime as dt
 from django.utils import timezone
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
+
+from ispcare.common.ratelimit import rate_limit_hit
 
 from .models import ApiToken
 from .roles import CAPABILITIES, has_capability
@@ -42,6 +45,8 @@ class BearerToken(HttpBearer):
         row = ApiToken.objects.for_key(token)  # revoked tokens are not found
         if row is None or not row.user.is_active:
             return None
+        # Per token (an integration, not an address): 429 "rate_limited" once it is spent.
+        rate_limit_hit(request, "api", key=f"token:{row.pk}")
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
