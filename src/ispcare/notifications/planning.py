@@ -102,8 +102,8 @@ class Planner:
                 continue
             try:
                 to = address_for(channel, email=recipient.email, phone=recipient.phone)
-            except AddressProblem as first:
-                problem = _problem_for_staff(channel, recipient, first)
+            except AddressProblem as raised:
+                problem = _problem_for_staff(channel, recipient, raised)
                 skipped.append(_staff(Channel(channel).label, ": ", problem.reason))
                 if problem.failure == Failure.INVALID_ADDRESS:
                     given = recipient.email if channel == Channel.EMAIL else recipient.phone
@@ -140,10 +140,10 @@ class Planner:
             return out
         if skipped and not out:
             # Nothing usable and nothing invalid to show for it: one row says why.
-            first = next(c for c in recipient.channels if c in EXTERNAL_CHANNELS)
+            first_channel = next(c for c in recipient.channels if c in EXTERNAL_CHANNELS)
             out.append(
                 row(
-                    first,
+                    first_channel,
                     status=Status.FAILED,
                     failure=Failure.NO_ADDRESS,
                     last_error="; ".join(skipped)[:2000],
