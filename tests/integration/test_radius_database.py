@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 
+from ispcare.network.routers import RADIUS_TABLES
 from tests.bench.support import DATABASE_URL, ON_POSTGRES, postgres_reachable
 from tests.conftest import require
 from tests.subprocesses import clean_env
@@ -80,16 +81,7 @@ def test_radius_tables_in_their_own_database(tmp_path):
             )
             return {r[0] for r in rows}
 
-        radius_tables = {
-            "radcheck",
-            "radreply",
-            "radusergroup",
-            "radgroupcheck",
-            "radgroupreply",
-            "radacct",
-            "radpostauth",
-            "nas",
-        }
+        radius_tables = set(RADIUS_TABLES)
         assert radius_tables <= tables(radius)
         assert not radius_tables & tables(main)
         assert "network_subscriberaccess" in tables(
