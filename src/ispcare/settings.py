@@ -302,6 +302,36 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rst
 CUSTOMER_NUMBER_FORMAT = os.environ.get("CUSTOMER_NUMBER_FORMAT", "VN-{yymm}-{seq:05d}")
 INVOICE_NUMBER_FORMAT = os.environ.get("INVOICE_NUMBER_FORMAT", "INV/{year}/{seq:06d}")
 DEPOSIT_DUE_DAYS = int(os.environ.get("DEPOSIT_DUE_DAYS", "7"))
+
+# --- Billing (postpaid monthly; docs/decisions/0015) -------------------------
+# The day of the month periods start on (1-28): the invoice for [day, day next month)
+# is issued on the day the period ends.
+BILLING_DAY = int(os.environ.get("BILLING_DAY", "1"))
+BILLING_DUE_DAYS = int(os.environ.get("BILLING_DUE_DAYS", "10"))  # issue date -> due date
+# Days after the due date before an unpaid subscription is isolated ("overdue").
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "5"))
+# Count only working days (no weekends, no Indonesian public holidays) in the grace period.
+BILLING_GRACE_WORKING_DAYS = env_bool("BILLING_GRACE_WORKING_DAYS", False)
+BILLING_REMIND_DAYS_BEFORE = int(os.environ.get("BILLING_REMIND_DAYS_BEFORE", "3"))  # H-3
+# PPN in percent of the taxable lines (installation, monthly); 0 = not charged.
+BILLING_TAX_PERCENT = os.environ.get("BILLING_TAX_PERCENT", "0")
+BILLING_TAX_NAME = os.environ.get("BILLING_TAX_NAME", "PPN")
+ISP_TAX_ID = os.environ.get("ISP_TAX_ID", "")  # NPWP shown on invoices when set
+# Online payments: "midtrans", "xendit" (or both, comma-separated); empty = none offered.
+PAYMENT_GATEWAYS = [g for g in os.environ.get("PAYMENT_GATEWAYS", "").split(",") if g.strip()]
+MIDTRANS = {
+    "server_key": os.environ.get("MIDTRANS_SERVER_KEY", ""),
+    "snap_url": os.environ.get(
+        "MIDTRANS_SNAP_URL", "https://app.sandbox.midtrans.com/snap/v1/transactions"
+    ),
+    "api_url": os.environ.get("MIDTRANS_API_URL", "https://api.sandbox.midtrans.com"),
+}
+XENDIT = {
+    "secret_key": os.environ.get("XENDIT_SECRET_KEY", ""),
+    "callback_token": os.environ.get("XENDIT_CALLBACK_TOKEN", ""),
+    "api_url": os.environ.get("XENDIT_API_URL", "https://api.xendit.co"),
+}
+PAYMENT_PROOF_MAX_BYTES = int(os.environ.get("PAYMENT_PROOF_MAX_BYTES", str(5 * 1024 * 1024)))
 RATE_LIMITS = {
     # name: (requests, seconds) per client address
     "login": (10, 300),
@@ -310,6 +340,7 @@ RATE_LIMITS = {
     "api": (600, 60),
     "webhook": (600, 60),
     "isolir_lookup": (20, 600),  # customer-number lookups on the isolir page
+    "payment_link": (10, 600),  # online payment links a customer may create
 }
 # Off in test runs (tests that check a limit switch it on); on everywhere else.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", not TESTING)

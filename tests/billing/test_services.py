@@ -16,7 +16,6 @@ from ispcare.billing.services import (
     deposit_invoice_issue,
     installation_invoice_ensure,
     invoice_issue,
-    invoice_number_next,
     payment_record,
 )
 from ispcare.common.errors import Conflict, Duplicate, ValidationFailed
@@ -105,23 +104,19 @@ def test_same_reference_for_another_method_is_a_different_receipt(onboarding, in
     assert Payment.objects.filter(reference="001").count() == 2
 
 
-@pytest.mark.parametrize("amount", [300_001, 1_000_000])
-def test_amount_above_the_balance_is_refused(onboarding, installed, amount):
+def test_amount_above_the_balance_becomes_customer_credit(onboarding, installed):
+    """Overpayment is never refused nor lost: the rest waits as credit for the next
+    invoice (the cashier cannot give change on a bank transfer)."""
     sub, deposit = installed
-    before = row_counts()
-    with pytest.raises(ValidationFailed) as exc:
-        _pay(onboarding, deposit, amount)
-    assert set(exc.value.fields) == {"amount"}
-    assert row_counts() == before
-    assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.AWAITING_DEPOSIT
-
-
-def test_amount_above_the_remaining_balance_is_refused(onboarding, installed):
-    _sub, deposit = installed
-    _pay(onboarding, deposit, 200_000, "TRF-1")
-    with pytest.raises(ValidationFailed):
-        _pay(onboarding, deposit, 100_001, "TRF-2")
-    assert Invoice.objects.get(pk=deposit.pk).amount_paid == 200_000
+    payment = _pay(onboarding, deposit, 350_000)
+    deposit.refresh_from_db()
+    assert deposit.status == InvoiceStatus.PAID and deposit.amount_paid == 300_000
+    payment.refresh_from_db()
+    assert payment.unallocated == 50_000
+    event = sub.customer.events.filter(kind=EventKind.PAYMENT_RECORDED).latest("id")
+    assert event.data["credit"] == 50_000
+    assert event.data["allocations"] == [{"invoice": deposit.number, "amount": 300_000}]
+    assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.ACTIVE
 
 
 @pytest.mark.parametrize(
@@ -184,19 +179,26 @@ def test_database_refuses_an_overpaid_invoice(installed):
 # --- Invoices -----------------------------------------------------------------------------
 
 
+def _issue(sub, actor, amount=1000):
+    return invoice_issue(
+        subscription=sub,
+        kind=InvoiceKind.MONTHLY,
+        amount=amount,
+        description="x",
+        due_date=timezone.localdate(),
+        actor=actor,
+    )
+
+
 def test_invoice_numbers_are_sequential_per_year_and_unique(onboarding, settings):
+    _, sub = onboarding.approved()
     year = timezone.localdate().year
-    with transaction.atomic():
-        numbers = [invoice_number_next() for _ in range(3)]
+    numbers = [_issue(sub, onboarding.finance).number for _ in range(3)]
     assert numbers == [f"INV/{year}/{n:06d}" for n in (1, 2, 3)]
     next_year = dt.date(year + 1, 1, 1)
-    with (
-        mock.patch("ispcare.billing.services.timezone.localdate", return_value=next_year),
-        transaction.atomic(),
-    ):
-        assert invoice_number_next() == f"INV/{year + 1}/000001"
-    with transaction.atomic():
-        assert invoice_number_next() == f"INV/{year}/000004"
+    with mock.patch("ispcare.billing.drafts.timezone.localdate", return_value=next_year):
+        assert _issue(sub, onboarding.finance).number == f"INV/{year + 1}/000001"
+    assert _issue(sub, onboarding.finance).number == f"INV/{year}/000004"
 
 
 def test_invoices_of_the_whole_onboarding_have_distinct_sequential_numbers(onboarding):

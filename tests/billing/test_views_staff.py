@@ -67,7 +67,7 @@ def test_invoice_detail_shows_lines_payments_balance(client, onboarding):
     login(client, Role.FINANCE)
     html = client.get(reverse("billing:invoice_detail", args=[installation.pk])).content.decode()
     assert installation.description in html
-    assert installation.payments.get().reference in html
+    assert Payment.objects.get(invoice=installation).reference in html
     assert "Rp 0" in html  # balance
 
 
@@ -108,7 +108,7 @@ def test_partial_payment_keeps_isolation(client, onboarding):
     assert sub.state == SubscriptionState.AWAITING_DEPOSIT
 
 
-@pytest.mark.parametrize("amount", ["0", "300001", "abc", "-5"])
+@pytest.mark.parametrize("amount", ["0", "12x", "abc", "-5"])
 def test_bad_amounts_are_field_errors(client, onboarding, amount):
     _, sub = onboarding.installed()
     invoice = deposit_of(sub)
@@ -143,7 +143,7 @@ def test_paid_invoice_cannot_take_another_payment(client, onboarding):
     url = reverse("billing:payment_create", args=[invoice.pk])
     response = client.post(url, {"amount": "1", "method": "cash", "reference": "KW-X"})
     assert response.status_code == 302 and msgs(response)
-    assert invoice.payments.count() == 1
+    assert Payment.objects.filter(invoice=invoice).count() == 1
 
 
 def test_customer_panel_record_link_only_for_finance(client, onboarding):

@@ -40,6 +40,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "billing.view": frozenset({R.FINANCE, R.CUSTOMER_SERVICE, R.CLOSING, R.MANAGER, R.ADMIN}),
     # Record a payment (cash at the counter, bank transfer).
     "billing.record_payment": frozenset({R.FINANCE, R.MANAGER, R.ADMIN}),
+    # Credit notes and corrections, plan price changes.
+    "billing.adjust": frozenset({R.FINANCE, R.MANAGER, R.ADMIN}),
+    # Void an invoice (with a reason): managers only.
+    "billing.void": frozenset({R.MANAGER, R.ADMIN}),
+    # Reports: unpaid list, aging, daily cash, ledger exports; billing runs.
+    "billing.reports": frozenset({R.FINANCE, R.MANAGER, R.ADMIN}),
     # Equipment register.
     "equipment.view": frozenset({R.TECHNICIAN, R.NOC, R.CLOSING, R.MANAGER, R.ADMIN}),
     # The outbox: what was sent to whom, what failed and why; bulk-send progress.

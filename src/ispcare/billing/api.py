@@ -23,7 +23,11 @@ router = Router(tags=["billing"])
 
 
 class PaymentIn(Schema):
-    amount: int = Field(description="Whole rupiah, at most the invoice's balance.")
+    amount: int = Field(
+        description="Whole rupiah. It pays this invoice first, then the customer's other "
+        "open invoices oldest first; anything left is kept as the customer's credit."
+    )
+    currency: str = Field("IDR", description="Only IDR is accepted.")
     method: str = Field(description="cash, bank_transfer or qris.")
     reference: str = Field(description="Receipt or transfer reference; unique per method.")
     note: str = Field("", max_length=200)
@@ -82,15 +86,15 @@ def _invoice(i: Invoice) -> dict:
     }
 
 
-def _payment(p: Payment) -> dict:
+def _payment(p: Payment, amount: int | None = None) -> dict:
     who = p.received_by
     return {
         "id": p.pk,
-        "amount": p.amount,
+        "amount": p.amount if amount is None else amount,
         "method": p.method,
         "reference": p.reference,
         "received_at": p.received_at,
-        "received_by": who.get_full_name() or who.username,
+        "received_by": (who.get_full_name() or who.username) if who else "",
     }
 
 
@@ -112,6 +116,7 @@ def payment_create(request, invoice_id: int, payload: PaymentIn):
         method=payload.method,
         reference=payload.reference,
         note=payload.note.strip(),
+        currency=payload.currency,
         actor=request.auth,
     )
     payment = Payment.objects.select_related("invoice__subscription", "received_by").get(
@@ -141,7 +146,8 @@ def customer_invoices(request, customer_id: int):
     """A customer's invoices, newest first, each with its payments. Capability:
     `billing.view`."""
     customer = get_object_or_404(Customer, pk=customer_id)
-    invoices = selectors.invoices_of(customer_id=customer.pk).prefetch_related(
-        "payments__received_by"
-    )
-    return [{**_invoice(i), "payments": [_payment(p) for p in i.payments.all()]} for i in invoices]
+    invoices = selectors.invoices_of(customer_id=customer.pk)
+    return [
+        {**_invoice(i), "payments": [_payment(a.payment, a.amount) for a in i.allocations.all()]}
+        for i in invoices
+    ]

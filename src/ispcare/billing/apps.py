@@ -6,3 +6,8 @@ class BillingConfig(AppConfig):
     name = "ispcare.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from .notices import register_templates
+
+        register_templates()

@@ -17,9 +17,53 @@ class InvoiceStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+# Unpaid invoices of these kinds isolate the service once overdue past the grace period
+# (an unpaid deposit keeps the service isolated by the lifecycle itself).
+DUNNING_KINDS = (InvoiceKind.MONTHLY,)
+
+
+class LineKind(models.TextChoices):
+    SERVICE = "service", _("Subscription")
+    INSTALLATION = "installation", _("Installation")
+    DEPOSIT = "deposit", _("Deposit")
+    ADJUSTMENT = "adjustment", _("Credit or charge")
+
+
+class AdjustmentKind(models.TextChoices):
+    COMPENSATION = "compensation", _("Compensation")
+    CORRECTION = "correction", _("Correction")
+    PLAN_CHANGE = "plan_change", _("Plan change")
 
 
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     QRIS = "qris", _("QRIS")
+    MIDTRANS = "midtrans", _("Online (Midtrans)")
+    XENDIT = "xendit", _("Online (Xendit)")
+
+
+# Methods staff record by hand; the gateways record theirs from verified notifications.
+MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.BANK_TRANSFER, PaymentMethod.QRIS)
+
+
+class Reminder(models.IntegerChoices):
+    """How far an invoice's reminders have gone; each stage is sent once, in order."""
+
+    NONE = 0, _("None yet")
+    ISSUED = 1, _("New invoice")
+    BEFORE_DUE = 2, _("Before the due date")
+    DUE = 3, _("On the due date")
+    OVERDUE = 4, _("Overdue")
+
+
+class RunKind(models.TextChoices):
+    INVOICES = "invoices", _("Monthly invoices")
+    REMINDERS = "reminders", _("Reminders")
+    ISOLATION = "isolation", _("Isolation of the overdue")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -25,6 +25,7 @@ from . import services
 from .choices import OPEN_STATUSES, InvoiceKind, InvoiceStatus
 from .forms import PaymentForm
 from .models import Invoice
+from .selectors import allocations_with_payment
 
 PAGE_SIZE = 50
 OPEN = "open"  # pseudo status in the filter: unpaid or partially paid
@@ -91,7 +92,7 @@ def invoice_detail(request, pk: int):
         "billing/staff/invoice_detail.html",
         {
             "invoice": invoice,
-            "payments": invoice.payments.select_related("received_by").order_by("received_at"),
+            "payments": allocations_with_payment().filter(invoice=invoice),
             "is_open": invoice.status in OPEN_STATUSES,
             "can_record": has_capability(request.user, "billing.record_payment"),
             "today": timezone.localdate(),

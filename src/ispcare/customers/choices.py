@@ -20,6 +20,14 @@ class SubscriptionState(models.TextChoices):
 TERMINAL_STATES = frozenset({SubscriptionState.CANCELLED, SubscriptionState.CLOSED})
 
 
+class IsolationCause(models.TextChoices):
+    """Why an active subscription was isolated: only billing's own isolation is lifted by
+    a payment; staff isolation (abuse, a fault) is lifted by staff."""
+
+    OVERDUE = "overdue", _("Unpaid invoice past its due date")
+    STAFF = "staff", _("Isolated by staff")
+
+
 class EquipmentKind(models.TextChoices):
     MODEM = "modem", _("Modem")
     ONT = "ont", _("ONT")
@@ -49,3 +57,6 @@ class EventKind(models.TextChoices):
     PORTAL_PASSWORD_SET = "portal_password_set", _("Portal password set")
     PREFERENCES_CHANGED = "preferences_changed", _("Message preferences changed")
     NODE_CHANGED = "node_changed", _("Network node changed")
+    PLAN_CHANGED = "plan_changed", _("Plan changed")
+    CREDIT_ADDED = "credit_added", _("Credit or charge added")
+    REMINDER_SENT = "reminder_sent", _("Payment reminder sent")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ispcare.common.statemachine import Machine, Transition
 from ispcare.network.specs import AccessSpec, AccessState
 
-from .choices import EventKind
+from .choices import EventKind, IsolationCause
 from .choices import SubscriptionState as S
 from .events import event_record
 from .models import Subscription
@@ -87,9 +87,17 @@ def access_spec(sub: Subscription) -> AccessSpec:
 
 
 def subscription_transition(
-    *, subscription_id: int, action: str, actor: Any, reason: str = "", data: dict | None = None
+    *,
+    subscription_id: int,
+    action: str,
+    actor: Any,
+    reason: str = "",
+    data: dict | None = None,
+    cause: str = IsolationCause.STAFF,
 ) -> Subscription:
-    """Perform `action`: lock, check table and guards, save, write the event, enqueue effects."""
+    """Perform `action`: lock, check table and guards, save, write the event, enqueue effects.
+
+    `cause` is kept while the subscription is isolated (billing passes "overdue")."""
     with transaction.atomic():
         sub = (
             Subscription.objects.select_for_update()
@@ -99,7 +107,11 @@ def subscription_transition(
         transition = MACHINE.check(sub, action, sub.state)
         before, now = sub.state, timezone.now()
         sub.state, sub.state_changed_at, sub.state_reason = transition.target, now, reason[:200]
-        fields = ["state", "state_changed_at", "state_reason", "updated_at"]
+        sub.isolation_cause = cause if transition.target == S.ISOLATED else ""
+        fields = ["state", "state_changed_at", "state_reason", "isolation_cause", "updated_at"]
+        if transition.target == S.CLOSED:
+            sub.closed_at = now
+            fields.append("closed_at")
         if transition.target == S.AWAITING_DEPOSIT:
             sub.installed_at = now
             fields.append("installed_at")
@@ -107,6 +119,7 @@ def subscription_transition(
             sub.activated_at = now
             fields.append("activated_at")
         sub.save(update_fields=fields)
+        extra = {"cause": sub.isolation_cause} if sub.isolation_cause else {}
         event_record(
             customer=sub.customer,
             subscription=sub,
@@ -115,7 +128,12 @@ def subscription_transition(
             reason=reason,
             from_state=before,
             to_state=sub.state,
-            data={"action": action, "access": access_state(sub.state).value, **(data or {})},
+            data={
+                "action": action,
+                "access": access_state(sub.state).value,
+                **extra,
+                **(data or {}),
+            },
         )
         from .effects import state_changed
 

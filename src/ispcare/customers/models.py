@@ -19,6 +19,7 @@ from .choices import (
     EquipmentKind,
     EquipmentStatus,
     EventKind,
+    IsolationCause,
     SubscriptionState,
 )
 
@@ -209,6 +210,11 @@ class Subscription(TimeStamped):
     installed_at = models.DateTimeField(_("installed"), null=True, blank=True)
     deposit_paid_at = models.DateTimeField(_("deposit paid"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set while isolated: billing lifts only its own isolation ("overdue").
+    isolation_cause = models.CharField(
+        _("isolation cause"), max_length=16, choices=IsolationCause.choices, blank=True
+    )
     # Where the subscriber hangs in the network (an OLT, an access point or the router).
     node = models.ForeignKey(
         "network.Node",
@@ -290,3 +296,23 @@ class Equipment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.serial}"
+
+
+class PlanChange(models.Model):
+    """A subscription moved to another plan from `effective_date` on: billing prorates the
+    period it falls in from these rows."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="plan_changes"
+    )
+    from_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    to_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField(_("from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_date", "id"]
+        indexes = [models.Index(fields=["effective_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.from_plan_id} -> {self.to_plan_id}"

@@ -138,7 +138,7 @@ def plan_context(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _base() -> dict[str, Any]:
+def notice_base() -> dict[str, Any]:
     return {
         "isp": settings.ISP_NAME,
         "support_phone": settings.ISP_SUPPORT_PHONE,
@@ -194,7 +194,7 @@ def application_notify(*, application_id: int, template: str) -> None:
                 ref=f"application:{app.pk}",
             ),
             context={
-                **_base(),
+                **notice_base(),
                 "name": app.full_name,
                 "application": {
                     "reference": app.reference,
@@ -262,7 +262,7 @@ def customer_notify(
             template=template,
             recipient=recipient,
             context={
-                **_base(),
+                **notice_base(),
                 "name": customer.full_name,
                 "customer_number": customer.number,
                 **context,

@@ -18,7 +18,7 @@ from .choices import ApplicationStatus, EquipmentStatus, EventKind, Subscription
 from .coverage import address_in_coverage
 from .events import event_record
 from .lifecycle import subscription_transition
-from .models import Application, Customer, Equipment, Event, Subscription
+from .models import Application, Customer, Equipment, Event, Plan, PlanChange, Subscription
 from .numbers import (
     application_reference,
     customer_number_next,
@@ -341,5 +341,46 @@ def subscription_node_set(*, subscription_id: int, node_id: int | None, actor: A
         data={"before": before, "after": node_id},
     )
     if sub.installed_at:  # known to the network since installation
+        access_set(spec=access_spec(sub))
+    return sub
+
+
+@transaction.atomic
+def subscription_plan_change(*, subscription_id: int, plan_id: int, actor: Any) -> Subscription:
+    """Move a subscription to another plan from today: the network gets the new plan's
+    profile, and billing prorates the period from the PlanChange row."""
+    from ispcare.network.services import access_set
+
+    from .lifecycle import access_spec
+
+    plan = Plan.objects.filter(pk=plan_id, is_active=True).first()
+    if plan is None:
+        raise ValidationFailed(
+            _("Choose one of the plans on offer."),
+            fields={"plan": [_("Choose one of the plans on offer.")]},
+        )
+    sub = (
+        Subscription.objects.select_for_update()
+        .select_related("plan", "customer")
+        .get(pk=subscription_id)
+    )
+    if sub.state in (SubscriptionState.CLOSED, SubscriptionState.CANCELLED):
+        raise Conflict(_("A closed subscription cannot change plan."), code="subscription.closed")
+    if sub.plan_id == plan.pk:
+        return sub
+    before = sub.plan
+    PlanChange.objects.create(
+        subscription=sub, from_plan=before, to_plan=plan, effective_date=timezone.localdate()
+    )
+    sub.plan = plan
+    sub.save(update_fields=["plan", "updated_at"])
+    event_record(
+        customer=sub.customer,
+        subscription=sub,
+        kind=EventKind.PLAN_CHANGED,
+        actor=actor,
+        data={"from": before.code, "to": plan.code},
+    )
+    if sub.state not in (SubscriptionState.PENDING_INSTALLATION,):
         access_set(spec=access_spec(sub))
     return sub

@@ -19,3 +19,9 @@ def access_apply_task(username: str) -> dict:
 @db_task()
 def coa_send_task(coa_id: int) -> str:
     return coa.coa_send(coa_id=coa_id)
+
+
+@db_task()
+def access_apply_due_task() -> int:
+    """Apply everything pending now (after a bulk change), on every enabled backend."""
+    return sum(services.access_apply_due(backend=b) for b in services.enabled_backends())
