@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from . import radius_cache
 from .models import RadGroupReply
 from .routers import radius_alias
 
@@ -47,7 +48,11 @@ def isolir_group() -> GroupSpec:
 
 def groups_sync(*, groups: list[GroupSpec]) -> int:
     """Make radgroupreply hold exactly these groups' attributes (plus the isolir group);
-    groups not named are left alone. Returns the number of rows written."""
+    groups not named are left alone. Returns the number of rows written.
+
+    A group whose attributes change: its members' Redis values (network.radius_cache)
+    are forgotten before and recomputed after the commit; Redis unreachable raises
+    BackendError before any row is touched."""
     specs = [*groups, isolir_group()]
     unknown = {a for g in specs for a in g.reply} - REPLY_ATTRIBUTES
     if unknown:
@@ -61,7 +66,26 @@ def groups_sync(*, groups: list[GroupSpec]) -> int:
         for g in specs
         for attribute, value in g.reply.items()
     ]
+    names = [g.name for g in specs]
+    before: dict[str, set] = {name: set() for name in names}
+    for group, attribute, op, value in (
+        RadGroupReply.objects.using(db)
+        .filter(groupname__in=names)
+        .values_list("groupname", "attribute", "op", "value")
+    ):
+        before[group].add((attribute, op, value))
+    changed = [
+        g.name for g in specs if before[g.name] != {(a, ":=", v) for a, v in g.reply.items()}
+    ]
+    if not changed:
+        return len(rows)  # nothing to rewrite (the reconcile job calls this every run)
+    members = radius_cache.group_members(changed) if radius_cache.enabled() else []
+    radius_cache.forget(members)
     with transaction.atomic(using=db):
-        RadGroupReply.objects.using(db).filter(groupname__in=[g.name for g in specs]).delete()
-        RadGroupReply.objects.using(db).bulk_create(rows)
+        RadGroupReply.objects.using(db).filter(groupname__in=changed).delete()
+        RadGroupReply.objects.using(db).bulk_create([r for r in rows if r.groupname in changed])
+    if radius_cache.enabled():
+        # Also whoever joined meanwhile (their own refresh may have read the old rows).
+        members = sorted(set(members) | set(radius_cache.group_members(changed)))
+    radius_cache.refresh(members)
     return len(rows)

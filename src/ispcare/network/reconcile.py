@@ -9,17 +9,21 @@ so no join), never one query per subscriber.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
+from . import radius_cache
+from .adapters import BackendError
 from .choices import AccessState, ApplyStatus, Backend
 from .groups import GroupSpec, groups_sync
 from .models import AccessBackendState, RadCheck, RadUserGroup, SubscriberAccess
 from .routers import radius_alias
 
 CHUNK = 5000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,7 +65,13 @@ def _actual(usernames: list[str]) -> dict[str, tuple[frozenset, frozenset]]:
 def reconcile(*, groups: list[GroupSpec]) -> ReconcileResult:
     from .services import nas_sync
 
-    result = ReconcileResult(groups=groups_sync(groups=groups), nas=nas_sync())
+    result = ReconcileResult(nas=nas_sync())
+    try:
+        result.groups = groups_sync(groups=groups)
+        # Redis lost its data (restarted without persistence): every value again.
+        radius_cache.fill_if_empty()
+    except BackendError as exc:  # Redis unreachable: the group change waits for next run
+        log.warning("FreeRADIUS groups not synchronised: %s", exc)
     if Backend.FREERADIUS not in settings.NETWORK["backends"]:
         return result
     applied = (

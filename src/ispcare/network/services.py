@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ispcare.common.effects import on_commit
 
+from . import radius_cache
 from .adapters import BackendError, backend_for
 from .adapters.base import apply
 from .choices import ApplyStatus, Backend
@@ -232,6 +233,8 @@ def access_import(*, specs: list[AccessSpec], chunk: int = 10_000) -> int:
                     for s in part
                 ],
             )
+        names = [s.username for s in part]
+        radius_cache.forget(names)  # a value left from an earlier database must not answer
         with transaction.atomic(using=db):
             checks, groups = [], []
             for s in part:
@@ -256,6 +259,7 @@ def access_import(*, specs: list[AccessSpec], chunk: int = 10_000) -> int:
                 groups.append({"username": s.username, "groupname": group_for(s), "priority": 1})
             rows_insert(RadCheck, checks)
             rows_insert(RadUserGroup, groups)
+        radius_cache.refresh(names)
     return len(fresh)
 
 

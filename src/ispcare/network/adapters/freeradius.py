@@ -5,7 +5,11 @@ isolated  Cleartext-Password, member of the isolir group (address list, low rate
 disabled  Auth-Type := Reject (the next Access-Request is rejected)
 
 Each call rewrites the subscriber's rows in one transaction, so it is idempotent and the
-very next Access-Request sees either the old or the new state, never a mix.
+very next Access-Request sees either the old or the new state, never a mix. With the
+Redis read path on (network.radius_cache, decision 0014) the subscriber's value there is
+forgotten before the transaction (FreeRADIUS then reads the tables) and recomputed from
+the committed rows after it; if Redis cannot be reached the rows are not touched and the
+change stays pending (BackendError), so Redis never holds an older state than the tables.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from .. import radius_cache
 from ..models import RadCheck, RadGroupReply, RadReply, RadUserGroup
 from ..routers import radius_alias
 from ..specs import AccessSpec, AccessState
@@ -31,6 +36,7 @@ class FreeRadiusBackend:
     def _write(self, spec: AccessSpec) -> None:
         db = radius_alias()
         try:
+            radius_cache.forget([spec.username])
             with transaction.atomic(using=db):
                 if spec.state == AccessState.DISABLED:
                     checks = [
@@ -60,6 +66,7 @@ class FreeRadiusBackend:
                 RadUserGroup.objects.using(db).filter(username=spec.username).delete()
                 RadCheck.objects.using(db).bulk_create(checks)
                 RadUserGroup.objects.using(db).bulk_create(groups)
+            radius_cache.refresh([spec.username])
         except DatabaseError as exc:
             raise BackendError(f"RADIUS database: {type(exc).__name__}: {exc}".strip()) from exc
 
@@ -78,6 +85,7 @@ class FreeRadiusBackend:
     def deprovision(self, username: str) -> None:
         db = radius_alias()
         try:
+            radius_cache.forget([username])  # and never refreshed: no rows, SQL says reject
             with transaction.atomic(using=db):
                 for model in (RadCheck, RadReply, RadUserGroup):
                     model.objects.using(db).filter(username=username).delete()
