@@ -77,6 +77,9 @@ class FreeRadiusServer:
         reject_delay: float = 0,
         log_arg: bool = True,
         conf_dir: str | os.PathLike = CONF_DIR,
+        redis_host: str = "127.0.0.1",
+        redis_port: int = 6379,
+        redis_prefix: str | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         # Another config dir (a variant a bench builds from this one); default: the
@@ -102,6 +105,13 @@ class FreeRadiusServer:
             "RADIUS_RUN_DIR": str(self.workdir),
             "RADIUS_LOG_DIR": str(self.workdir),
             "RADIUS_REJECT_DELAY": str(reject_delay),
+            # The Redis read path (decision 0014). A prefix of this server's own unless
+            # given, so tests and benches sharing one Redis never see each other's values.
+            "RADIUS_REDIS_HOST": redis_host,
+            "RADIUS_REDIS_PORT": str(redis_port),
+            "RADIUS_REDIS_PREFIX": redis_prefix
+            if redis_prefix is not None
+            else f"radius-test-{os.getpid()}-{self.auth_port}:",
         }
         self.process: subprocess.Popen | None = None
         self.startup_seconds: float | None = None

@@ -501,3 +501,79 @@ def test_wrong_shared_secret_gets_no_answer(server):
     )
     assert server.running()
     assert _auth(server, "budi")[0] == "accept"
+
+
+# --- the Redis read path (docs/decisions/0014-radius-redis-read-path.md) ----------------
+
+
+@pytest.fixture
+def redis_values(server):
+    """Set a subscriber's value the way ISPcare does (network.radius_cache), under this
+    server's own key prefix; removed afterwards."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        require(False, f"Redis not reachable at 127.0.0.1:6379: {exc}")
+    prefix = server.env["RADIUS_REDIS_PREFIX"]
+    written = []
+
+    def put(user: str, value: str) -> None:
+        written.append(f"{prefix}u:{user}")
+        client.set(written[-1], value)
+
+    yield put
+    if written:
+        client.delete(*written)
+
+
+def test_a_redis_value_answers_without_the_tables(server, redis_values):
+    """One GET answers: a subscriber the tables do not know is accepted with the value's
+    attributes; a wrong password is still rejected."""
+    redis_values("cached-only", "7.3|A|5M/5M|isolir|pool-a|cache-pw")
+    verdict, reply = _auth(server, "cached-only", "cache-pw")
+    assert verdict == "accept"
+    assert reply["Mikrotik-Rate-Limit"] == ["5M/5M"]
+    assert reply["Mikrotik-Address-List"] == ["isolir"]
+    assert reply["Framed-Pool"] == ["pool-a"]
+    assert _auth(server, "cached-only", "cache-pw", chap=True)[0] == "accept"
+    assert _auth(server, "cached-only", "wrong")[0] == "reject"
+    redis_values("cached-plain", "7.3|A|1M/1M|||pw|with|bars")  # the password is the rest
+    verdict, reply = _auth(server, "cached-plain", "pw|with|bars")
+    assert verdict == "accept" and reply["Mikrotik-Rate-Limit"] == ["1M/1M"]
+    assert "Mikrotik-Address-List" not in reply and "Framed-Pool" not in reply
+
+
+def test_a_disabled_value_rejects(server, redis_values):
+    redis_values("budi", "9.1|R")
+    verdict, reply = _auth(server, "budi")
+    assert verdict == "reject" and not any(n.startswith("Mikrotik-") for n in reply)
+
+
+def test_a_tombstone_or_an_unknown_value_falls_back_to_the_tables(server, redis_values):
+    """ISPcare's tombstone (it is changing the rows), or anything the unlang does not
+    parse: the SQL statement answers."""
+    for value in ("9.1|X", "garbage", "9.1|A|too|few"):
+        redis_values("siti", value)
+        verdict, reply = _auth(server, "siti")
+        assert verdict == "accept", value
+        assert reply["Mikrotik-Address-List"] == ["isolir"], value
+
+
+def test_names_the_expansion_cannot_take_never_reach_redis(server, redis_values):
+    """A "+" (or "%", a space) in the name: no GET, the SQL path decides (and rejects a
+    name outside rlm_sql's safe characters)."""
+    redis_values("rina+wifi", "1.1|A|1M/1M|||rina-rahasia")
+    assert _auth(server, "rina+wifi")[0] == "reject"
+
+
+def test_redis_down_means_sql_answers(db, tmp_path):
+    """No Redis where FreeRADIUS looks (a closed port): it starts, and every request is
+    answered from the tables."""
+    with FreeRadiusServer(db_name=DB_NAME, workdir=tmp_path, redis_port=1) as radius:
+        verdict, reply = _auth(radius, "budi")
+        assert verdict == "accept" and reply["Mikrotik-Rate-Limit"] == ["20M/20M"]
+        assert _auth(radius, "andi")[0] == "reject"
+        assert _auth(radius, "siti")[1]["Mikrotik-Address-List"] == ["isolir"]

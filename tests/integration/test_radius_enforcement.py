@@ -5,13 +5,16 @@ tables made by ISPcare's migrations, not by FreeRADIUS's schema file), so the te
 with real commits (transactional_db). The subscriber goes through the SOP with the
 worker inline (Huey immediate mode): installed -> isolated until the deposit, deposit
 paid -> active with the plan's rate limit, closed -> rejected; and a state change while
-a session is open reaches a test NAS as a CoA-Request.
+a session is open reaches a test NAS as a CoA-Request. With the Redis read path on
+(decision 0014): ISPcare writes each subscriber's value, FreeRADIUS answers from it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,16 @@ def radius(tmp_path, settings):
         "freeradius not installed (apt-get install freeradius freeradius-postgresql)",
     )
     settings.NETWORK = {**settings.NETWORK, "backends": ["freeradius"], "coa_timeout": 1.0}
+    import redis
+
+    cache = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2)
+    try:
+        cache.ping()
+    except redis.RedisError as exc:
+        require(False, f"Redis not reachable at 127.0.0.1:6379: {exc}")
+    prefix = f"radius-enforce-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+    settings.RADIUS_CACHE_URL = "redis://127.0.0.1:6379/0"
+    settings.RADIUS_CACHE_PREFIX = prefix
     db = connection.settings_dict
     with TestNas(secret=SECRET) as nas_listener:
         # The NAS first: FreeRADIUS reads its client list (the nas table) at start.
@@ -59,10 +72,15 @@ def radius(tmp_path, settings):
             db_user=db.get("USER") or "postgres",
             db_password=db.get("PASSWORD") or "",
             workdir=tmp_path,
+            redis_prefix=prefix,
         )
         with server:
             server.nas = nas_listener
+            server.cache = lambda username: cache.get(f"{prefix}u:{username}")
             yield server
+    keys = list(cache.scan_iter(match=prefix + "*"))
+    if keys:
+        cache.delete(*keys)
 
 
 def _login(server, sub, password=None):
@@ -84,6 +102,7 @@ def test_the_sop_on_a_real_radius_server(radius):
     assert attrs["Mikrotik-Address-List"] == ["isolir"]
     assert attrs["Mikrotik-Rate-Limit"] == ["256k/256k"]
     assert _login(radius, sub, password="salah")[0] == "reject"
+    assert b"|A|256k/256k|isolir|" in radius.cache(sub.pppoe_username)  # answered from Redis
 
     deposit = Invoice.objects.get(subscription=sub, kind="deposit")
     payment_record(
@@ -99,6 +118,8 @@ def test_the_sop_on_a_real_radius_server(radius):
     assert verdict == "accept" and "Mikrotik-Address-List" not in attrs
     speed = sub.plan.speed_mbps
     assert attrs["Mikrotik-Rate-Limit"] == [f"{speed}M/{speed}M"]
+
+    assert f"|A|{speed}M/{speed}M|||".encode() in radius.cache(sub.pppoe_username)
 
     subscription_transition(subscription_id=sub.pk, action="close", actor=None, reason="berhenti")
     assert _login(radius, sub)[0] == "reject"
