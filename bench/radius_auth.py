@@ -81,11 +81,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--postauth-timeout", type=float, default=60.0, help="wait for radpostauth rows")
     p.add_argument("--skip-files", action="store_true", help="no flat-file pass")
     p.add_argument("--skip-coa", action="store_true", help="no CoA measurement")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="no Redis read path (ISPcare writes no values: every request misses, SQL answers)",
+    )
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="the read path's Redis")
     add_db_args(p)
     args = p.parse_args(argv)
     if args.db != "postgresql":
         p.error("FreeRADIUS reads PostgreSQL: --db postgresql only")
     return args
+
+
+def cache_prefix() -> str:
+    """The Redis key prefix of this run (ISPcare's RADIUS_CACHE_PREFIX, FreeRADIUS's
+    RADIUS_REDIS_PREFIX)."""
+    return os.environ["RADIUS_CACHE_PREFIX"]
+
+
+def cache_drop(url: str) -> None:
+    """Remove this run's values from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=cache_prefix() + "*", count=10_000))
+    for start in range(0, len(keys), 10_000):
+        client.unlink(*keys[start : start + 10_000])
 
 
 def username(i: int) -> str:
@@ -159,7 +181,9 @@ def load_pass(
     from tests.integration.freeradius import FreeRadiusServer
 
     workdir.mkdir(parents=True, exist_ok=True)
-    server = FreeRadiusServer(db_name=db_name, workdir=workdir, conf_dir=conf)
+    server = FreeRadiusServer(
+        db_name=db_name, workdir=workdir, conf_dir=conf, redis_prefix=cache_prefix()
+    )
     per_file = args.requests // args.clients
     paths = request_files(
         users, files=args.clients, per_file=per_file, directory=workdir, nas_ip=NAS_IP
@@ -263,7 +287,9 @@ def coa_pass(args, workdir: Path, db_name: str, nas) -> dict:
     # Active subscribers (i % 10 != 9) from the end of the range: not used by the load.
     picked = [i for i in range(args.users - 1, -1, -1) if i % 10 != 9][: args.coa_changes]
     workdir.mkdir(parents=True, exist_ok=True)
-    server = FreeRadiusServer(db_name=db_name, workdir=workdir, conf_dir=args.conf)
+    server = FreeRadiusServer(
+        db_name=db_name, workdir=workdir, conf_dir=args.conf, redis_prefix=cache_prefix()
+    )
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -365,12 +391,16 @@ def main(argv: list[str]) -> int:
         HUEY_IMMEDIATE="0",  # the CoA pass runs a real worker
         HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
         COA_TIMEOUT="2",
+        # The Redis read path (decision 0014): ISPcare writes the values there
+        # (access_import, the worker's applies); this run's own prefix.
+        RADIUS_CACHE_URL="" if args.no_cache else args.redis_url,
+        RADIUS_CACHE_PREFIX=f"bench-{os.getpid()}:",
     )
     os.environ["HUEY_SQLITE_PATH"] = str(tmp / "huey.sqlite3")
     from tests.doubles.nas import TestNas
 
     nas = TestNas(secret=SECRET)
-    result: dict = {"bench": "radius_auth", "users": args.users}
+    result: dict = {"bench": "radius_auth", "users": args.users, "cache": not args.no_cache}
     try:
         with nas:
             setup_django()
@@ -414,6 +444,8 @@ def main(argv: list[str]) -> int:
             connection.close()
     finally:
         drop(args, db_name)
+        if not args.no_cache:
+            cache_drop(args.redis_url)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result), flush=True)
