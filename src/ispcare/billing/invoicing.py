@@ -38,8 +38,11 @@ def invoice_issue(
     description: str,
     due_date: dt.date,
     actor: Any,
+    adjustments: bool = False,
 ) -> Invoice:
-    """One invoice of one line (installation fee, deposit); PPN added where it applies."""
+    """One invoice of one line (installation fee, deposit, a month billed by hand); PPN
+    added where it applies; with `adjustments`, the customer's waiting credits and
+    charges go on it too."""
     from .payments import credit_allocate
 
     draft = Draft(
@@ -57,7 +60,14 @@ def invoice_issue(
         plan_id=subscription.plan_id,
     )
     with transaction.atomic():
-        (invoice,) = drafts_write([draft], actor=actor)
+        applied = []
+        if adjustments:
+            Customer.objects.select_for_update().get(pk=subscription.customer_id)
+            pending = list(
+                Adjustment.objects.filter(customer_id=subscription.customer_id, invoice=None)
+            )
+            applied = [(draft, adjustments_take(draft, pending))]
+        (invoice,) = drafts_write([draft], actor=actor, applied=applied)
         credit_allocate(customer_id=subscription.customer_id, actor=actor)
         if kind == InvoiceKind.DEPOSIT:
             _notify_deposit(invoice.pk)
