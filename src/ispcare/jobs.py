@@ -1,6 +1,7 @@
 """The one periodic schedule: every recurring job is declared here, and only calls services.
 
-Billing (dunning), network (reconcile) and closures (data retention) add theirs here.
+Billing (invoices, reminders, isolation), network (sweep, reconcile) and later closures
+(data retention) declare theirs here.
 """
 
 from huey import crontab
@@ -46,3 +47,30 @@ def network_reconcile() -> None:
     from ispcare.network.reconcile import reconcile
 
     reconcile(groups=plan_groups())
+
+
+# Billing. Huey's crontab runs in UTC: WIB is UTC+7 all year (no daylight saving).
+@db_periodic_task(crontab(minute="5"))
+def billing_invoices() -> None:
+    """Issue the invoices of every period that has ended and is not billed yet (hourly, so
+    a machine that was off catches up within the hour it is back; a no-op otherwise)."""
+    from ispcare.billing.run import invoices_run
+
+    invoices_run()
+
+
+@db_periodic_task(crontab(minute="0", hour="2"))
+def billing_reminders() -> None:
+    """New invoice, H-3, due today and overdue reminders, at 09:00 WIB."""
+    from ispcare.billing.dunning import reminders_run
+
+    reminders_run()
+
+
+@db_periodic_task(crontab(minute="30", hour="2-9"))
+def billing_isolation() -> None:
+    """Isolate the overdue past their grace period, hourly from 09:30 to 16:30 WIB, when
+    customer service is there to help; and lift isolation nothing overdue justifies."""
+    from ispcare.billing.dunning import isolation_run
+
+    isolation_run()

@@ -128,6 +128,10 @@ RADIUS_DATABASE_URL = os.environ.get("RADIUS_DATABASE_URL", "")
 if RADIUS_DATABASE_URL:
     DATABASES["radius"] = dj_database_url.parse(RADIUS_DATABASE_URL, conn_max_age=60)
 DATABASE_ROUTERS = ["ispcare.network.routers.RadiusRouter"]
+# One Redis value per subscriber that FreeRADIUS reads before its SQL statement
+# (decision 0014); the same Redis and prefix as FreeRADIUS's RADIUS_REDIS_*. Empty: off.
+RADIUS_CACHE_URL = os.environ.get("RADIUS_CACHE_URL", "")
+RADIUS_CACHE_PREFIX = os.environ.get("RADIUS_CACHE_PREFIX", "radius:")
 
 # --- Redis, cache, jobs, channels ---------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
