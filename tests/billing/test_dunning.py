@@ -202,3 +202,16 @@ def test_a_paid_invoice_gets_no_reminder(onboarding, active):
     monthly_invoice(sub, onboarding.finance, due=ago(2))
     _pay(customer, 200_000, "TRF-9", onboarding.finance)
     assert set(reminders_run().counts.values()) == {0}
+
+
+def test_isolir_page_shows_the_remaining_balance_after_a_partial_payment(
+    client, onboarding, active
+):
+    customer, sub = active
+    monthly_invoice(sub, onboarding.finance, due=ago(10), amount=200_000)
+    isolation_run()
+    _pay(customer, 80_000, "TRF-P", onboarding.finance)
+    html = client.post("/isolir/", {"number": customer.number}).content.decode()
+    assert 'data-total="120000"' in html
+    assert "Rp 120.000" in html and "Rp 80.000" in html  # left to pay; paid so far
+    assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.ISOLATED
