@@ -25,9 +25,30 @@ def test_demo_data(capsys, django_capture_on_commit_callbacks):
     _technician_has_a_job_today()
     _announcement_went_to_the_live_customers()
     _network_holds_the_subscribers()
+    _two_months_of_billing()
     _logins()
     _print_logins_lists_urls_and_every_role(capsys)
     _second_load_changes_nothing_and_says_so(capsys)
+
+
+def _two_months_of_billing():
+    from ispcare.billing.ledger import balance
+    from ispcare.billing.models import Adjustment, BillingRun, Invoice
+
+    live = Subscription.objects.filter(state__in=["active", "isolated"])
+    assert Invoice.objects.filter(kind="monthly").count() == 2 * live.count() > 0
+    ratna = live.get(customer__full_name="Ratna Sari")
+    assert (ratna.state, ratna.isolation_cause) == ("isolated", "overdue")
+    owed = balance(customer_id=ratna.customer_id)
+    older = Invoice.objects.filter(subscription=ratna, kind="monthly").order_by("period_end")[0]
+    assert older.status == "partially_paid" and 0 < older.balance < older.amount
+    assert owed > older.balance  # the newer month is open too
+    assert Adjustment.objects.filter(invoice=None, customer__full_name="Wahyu Kurniawan").exists()
+    assert set(BillingRun.objects.values_list("kind", "status")) == {
+        ("invoices", "done"),
+        ("isolation", "done"),
+        ("reminders", "done"),
+    }
 
 
 def _network_holds_the_subscribers():
@@ -51,7 +72,7 @@ def _network_holds_the_subscribers():
 def _announcement_went_to_the_live_customers():
     from ispcare.notifications.models import BulkSend
 
-    bulk = BulkSend.objects.get()
+    bulk = BulkSend.objects.get(template_key="announcement")
     live = Customer.objects.filter(
         subscriptions__state__in=["active", "isolated", "awaiting_deposit"]
     )

@@ -21,8 +21,12 @@ from django.utils import timezone, translation
 from huey.contrib.djhuey import HUEY
 
 from ispcare.accounts.roles import Role
-from ispcare.billing.choices import InvoiceKind
-from ispcare.billing.models import Invoice
+from ispcare.billing.choices import InvoiceKind, RunKind, RunStatus
+from ispcare.billing.dunning import isolation_run, reminders_run
+from ispcare.billing.invoicing import adjustment_add
+from ispcare.billing.models import BillingRun, Invoice
+from ispcare.billing.periods import months_add, period_of
+from ispcare.billing.run import period_bill
 from ispcare.billing.services import payment_record
 from ispcare.customers.announcements import Audience, Text, announcement_send
 from ispcare.customers.forms import CONSENTS, RegistrationForm
@@ -207,7 +211,60 @@ def load() -> Counter:
         if not BulkSend.objects.exists():
             _announcement(staff)
             made["announcements"] += 1
+        if not Invoice.objects.filter(kind=InvoiceKind.MONTHLY).exists():
+            made["monthly invoices"] += _billing(staff)
     return +made  # drop zero counts
+
+
+def _billing(staff: dict) -> int:
+    """Two months of postpaid billing for the live subscribers: Dimas and Wahyu paid the
+    older month (Wahyu has a compensation credit waiting), Ratna paid part of hers and is
+    isolated for the rest; then the reminder and isolation runs, as the jobs would."""
+    today = timezone.localdate()
+    current = period_of(today)[0]
+    first = months_add(current, -2)
+    since = timezone.make_aware(dt.datetime.combine(first - dt.timedelta(days=20), dt.time(10)))
+    Subscription.objects.filter(activated_at__isnull=False).update(activated_at=since)
+    # The history starts here: the first run bills the two periods after it.
+    BillingRun.objects.create(
+        kind=RunKind.INVOICES, period_end=first, status=RunStatus.DONE, triggered_by="demo"
+    )
+    issued = 0
+    for start, end in ((first, months_add(first, 1)), (months_add(first, 1), current)):
+        issued += period_bill(start=start, end=end, today=end, actor="billing run").counts[
+            "invoices"
+        ]
+    fin = staff["keuangan"]
+    older = {
+        i.customer.full_name: i
+        for i in Invoice.objects.filter(
+            kind=InvoiceKind.MONTHLY, period_end=months_add(first, 1)
+        ).select_related("customer")
+    }
+    for n, (name, share) in enumerate(
+        (("Dimas Saputra", 100), ("Wahyu Kurniawan", 100), ("Ratna Sari", 40))
+    ):
+        invoice = older.get(name)
+        if invoice is None:
+            continue
+        payment_record(
+            invoice_id=invoice.pk,
+            amount=invoice.amount * share // 100,
+            method="bank_transfer" if n != 1 else "cash",
+            reference=f"TRF-BNI-{current:%y%m}{n:03d}" if n != 1 else f"KW-VN-{2000 + n}",
+            actor=fin,
+        )
+        if name == "Wahyu Kurniawan":
+            adjustment_add(
+                customer_id=invoice.customer_id,
+                amount=-25_000,
+                kind="compensation",
+                description="Kompensasi gangguan jaringan 6 jam (tiket #1042)",
+                actor=fin,
+            )
+    isolation_run(actor="dunning")
+    reminders_run(actor="dunning")
+    return issued
 
 
 def _announcement(staff: dict) -> None:
@@ -393,13 +450,7 @@ def _person(i: int, p: Person, staff: dict, olt: Node) -> None:
         reference=f"TRF-BNI-2611{i:04d}",
         actor=fin,
     )
-    if p.goal == "isolated":
-        subscription_transition(
-            subscription_id=sub.pk,
-            action="isolate",
-            actor=staff["noc"],
-            reason="Tagihan bulanan lewat jatuh tempo.",
-        )
+    # "isolated": billing isolates them for an overdue invoice (_billing below).
     if p.name == DEMO_CUSTOMER:
         customer.user.set_password(CUSTOMER_PASSWORD)
         customer.user.save(update_fields=["password"])
