@@ -21,7 +21,7 @@ from ispcare.customers.bulk import subscriptions_isolate_overdue
 from ispcare.customers.choices import EventKind, IsolationCause, SubscriptionState
 from ispcare.customers.events import actor_label
 from ispcare.customers.lifecycle import subscription_transition
-from ispcare.customers.models import Event, Subscription
+from ispcare.customers.models import Customer, Event, Subscription
 
 from .choices import DUNNING_KINDS, OPEN_STATUSES, InvoiceKind, Reminder, RunKind, RunStatus
 from .models import BillingRun, Invoice
@@ -107,12 +107,21 @@ def isolation_run(*, today: dt.date | None = None, actor: Any = DUNNING_LABEL) -
         if cutoff is None:
             return {"isolated": 0, "restored": 0, "skipped": "non-working day"}
         overdue = overdue_invoices(cutoff)
-        candidates = list(
-            Subscription.objects.filter(
-                state=SubscriptionState.ACTIVE,
-                pk__in=overdue.values("subscription_id"),
-            ).values_list("pk", flat=True)
+        candidates = Subscription.objects.filter(
+            state=SubscriptionState.ACTIVE, pk__in=overdue.values("subscription_id")
         )
+        # Payments lock their customer's row first; so do we, then look again: a payment
+        # that committed meanwhile is seen, one that waits for us will find the
+        # subscription isolated and lift it. Never isolated after being paid.
+        customer_ids = sorted(set(candidates.values_list("customer_id", flat=True)))
+        for i in range(0, len(customer_ids), 5000):
+            list(
+                Customer.objects.select_for_update()
+                .filter(pk__in=customer_ids[i : i + 5000])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        candidates = list(candidates.values_list("pk", flat=True))
         with override(settings.LANGUAGE_CODE):
             reason = gettext("Unpaid invoice past its due date and grace period")
         isolated = subscriptions_isolate_overdue(

@@ -126,6 +126,7 @@ def payment_record(
 def credit_allocate(*, customer_id: int, actor: Any) -> int:
     """Spread the customer's unused credit over their open invoices, oldest first (after
     a new invoice, or a void). Runs in the caller's transaction; returns rupiah moved."""
+    Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk").first()
     payments = list(
         Payment.objects.select_for_update()
         .filter(customer_id=customer_id, unallocated__gt=0)
