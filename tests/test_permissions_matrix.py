@@ -44,6 +44,8 @@ NAMESPACES = (
     "billing",
     "portal",
     "portal_billing",
+    "portal_pay",
+    "billing_online",
     "notifications",
     "network",
 )
@@ -57,6 +59,7 @@ OBJECT_FOR_ARG = {
     "application_pk": "application",
     "invoice_pk": "invoice",
     "work_order_pk": "work_order",
+    "link_pk": "payment_link",
 }
 OBJECT_FOR_PK = (  # first match wins
     ("bulk", "bulk"),
@@ -128,6 +131,18 @@ def _pending_change():
     return AccessBackendState.objects.get(access__username="matrix-user")
 
 
+def _payment_link(customer):
+    from ispcare.billing.models import PaymentLink
+
+    return PaymentLink.objects.create(
+        gateway="midtrans",
+        order_id=f"{customer.number}-matrix",
+        customer=customer,
+        amount=300_000,
+        url="https://gateway.example/pay",
+    )
+
+
 class World:
     """One user per role; two customers with records in every state the routes point at."""
 
@@ -169,6 +184,7 @@ class World:
             "application": self.mine_customer.application,
             "invoice": Invoice.objects.get(subscription=mine_sub, kind=InvoiceKind.DEPOSIT),
             "work_order": mine_order,
+            "payment_link": _payment_link(self.mine_customer),
         }
         self.others = {
             "customer": other_customer,
@@ -176,7 +192,9 @@ class World:
             "application": Application.objects.get(pk=other_customer.application_id),
             "invoice": Invoice.objects.get(subscription=other_sub, kind=InvoiceKind.INSTALLATION),
             "work_order": other_order,
+            "payment_link": _payment_link(other_customer),
         }
+        self.staff_objects["payment_link"] = self.others["payment_link"]
 
     def url(self, route: Route, objects: dict | None = None, missing: bool = False) -> str:
         objects = objects or self.staff_objects

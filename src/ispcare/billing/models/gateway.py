@@ -33,6 +33,12 @@ class PaymentLink(models.Model):
         "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="link"
     )
     flag_reason = models.CharField(max_length=200, blank=True)
+    # What the gateway last said about it (Midtrans transaction_status, Xendit status), the
+    # gateway's transaction id once paid, and when it changed.
+    gateway_status = models.CharField(max_length=32, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
