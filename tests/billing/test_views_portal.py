@@ -124,3 +124,57 @@ def test_due_panel_never_shows_another_customers_invoice(en, onboarding):
     html = body(en.get(reverse("portal_billing:due_panel")))
     for invoice in Invoice.objects.filter(customer=other):
         assert invoice.number not in html
+
+
+def test_invoices_page_lines_pdf_links_credit_and_payment_history(en, onboarding):
+    customer, _sub = onboarding.active()
+    payment_record(
+        customer_id=customer.pk, amount=60_000, method="cash", reference="KW-EXTRA", actor=None
+    )
+    en.force_login(customer.user)
+    response = en.get(reverse("portal_billing:invoices"))
+    html = body(response)
+    for invoice in Invoice.objects.filter(customer=customer):
+        assert reverse("portal_billing:invoice_pdf", args=[invoice.pk]) in html
+        for line in invoice.lines.all():
+            assert line.description in html
+    assert "<details" in html  # lines open on demand
+    for payment in Payment.objects.filter(customer=customer):
+        assert reverse("portal_billing:receipt_pdf", args=[payment.pk]) in html
+    assert "Rp 60.000</strong> credit" in html
+    assert "Rp 60.000 kept as credit" in html
+    assert response.context["credit"] == 60_000 and response.context["invoices"] == []
+
+
+def test_invoices_page_gives_the_pay_online_include_the_open_invoices(en, onboarding):
+    customer, _sub = onboarding.installed()
+    en.force_login(customer.user)
+    response = en.get(reverse("portal_billing:invoices"))
+    assert [i.kind for i in response.context["invoices"]] == ["deposit"]
+    assert response.context["customer"] == customer
+    assert "billing/portal/_pay_online.html" in [t.name for t in response.templates]
+
+
+def test_due_panel_links_the_invoice_pdf_and_shows_credit(en, onboarding):
+    customer, sub = onboarding.installed()
+    deposit = Invoice.objects.get(subscription=sub, kind="deposit")
+    en.force_login(customer.user)
+    response = en.get(reverse("portal_billing:due_panel"))
+    assert reverse("portal_billing:invoice_pdf", args=[deposit.pk]) in body(response)
+    assert "billing/portal/_pay_online.html" in [t.name for t in response.templates]
+    payment_record(
+        customer_id=customer.pk, amount=350_000, method="cash", reference="KW-D", actor=None
+    )
+    html = body(en.get(reverse("portal_billing:due_panel")))
+    assert "Nothing to pay right now" in html and "credit of Rp 50.000" in html
+
+
+def test_portal_documents_of_another_customer_are_404(client, onboarding):
+    customer, _ = onboarding.active()
+    other, other_sub = onboarding.active(full_name="Orang Lain")
+    theirs = Invoice.objects.get(subscription=other_sub, kind="deposit")
+    payment = Payment.objects.get(invoice=theirs)
+    client.force_login(customer.user)
+    assert client.get(reverse("portal_billing:invoice_pdf", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("portal_billing:receipt_pdf", args=[payment.pk])).status_code == 404
+    assert other.pk != customer.pk

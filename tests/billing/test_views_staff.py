@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from ispcare.accounts.roles import Role
-from ispcare.billing.models import Invoice, Payment
+from ispcare.billing.models import Adjustment, Invoice, Payment, PlanPrice
+from ispcare.billing.services import adjustment_add, payment_record
 from ispcare.customers.choices import SubscriptionState
 from tests.web import assert_pages_by_role, login, msgs
 
@@ -165,3 +166,187 @@ def test_invoice_list_queries_do_not_grow(client, onboarding, django_assert_max_
     with django_assert_max_num_queries(12):
         response = client.get(reverse("billing:invoice_list"))
     assert len(response.context["page"].object_list) == 30
+
+
+# --- invoice page: lines, tax, payments with receipts, void ----------------------------------
+
+
+def test_invoice_page_lines_tax_and_receipt_links(client, onboarding, settings):
+    _customer, sub = onboarding.installed()
+    installation = Invoice.objects.get(subscription=sub, kind="installation")
+    Invoice.objects.filter(pk=installation.pk).update(tax=27_500)  # as if PPN 11% were on
+    settings.BILLING_TAX_NAME = "PPN"
+    payment = Payment.objects.get(invoice=installation)
+    login(client, Role.FINANCE)
+    html = client.get(reverse("billing:invoice_detail", args=[installation.pk])).content.decode()
+    for line in installation.lines.all():
+        assert line.description in html
+    assert "PPN" in html and "Rp 27.500" in html
+    assert reverse("billing:receipt_pdf", args=[payment.pk]) in html
+    assert reverse("billing:payment_detail", args=[payment.pk]) in html
+    assert reverse("billing:invoice_pdf", args=[installation.pk]) in html
+
+
+def test_void_button_only_for_managers(client, onboarding):
+    _, sub = onboarding.installed()
+    url = reverse("billing:invoice_detail", args=[deposit_of(sub).pk])
+    void_url = reverse("billing:invoice_void", args=[deposit_of(sub).pk])
+    login(client, Role.FINANCE)
+    assert void_url not in client.get(url).content.decode()
+    assert client.post(void_url, {"reason": "salah"}).status_code == 403
+    login(client, Role.MANAGER)
+    assert void_url in client.get(url).content.decode()
+
+
+def test_void_returns_what_was_paid_to_credit(client, onboarding):
+    _customer, sub = onboarding.installed()
+    invoice = deposit_of(sub)
+    payment_record(
+        invoice_id=invoice.pk, amount=100_000, method="cash", reference="KW-V1", actor=None
+    )
+    login(client, Role.MANAGER)
+    response = client.post(
+        reverse("billing:invoice_void", args=[invoice.pk]), {"reason": "Tagihan ganda"}
+    )
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == "void" and invoice.void_reason == "Tagihan ganda"
+    assert "Rp 100.000" in " ".join(msgs(response))
+    assert Payment.objects.get(reference="KW-V1").unallocated == 100_000
+    html = client.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Tagihan ganda" in html and 'id="void"' not in html  # no second void form
+    again = client.post(reverse("billing:invoice_void", args=[invoice.pk]), {"reason": "lagi"})
+    assert again.status_code == 302 and msgs(again)  # already void: a message, no change
+
+
+# --- payments for a customer, and where the money went -------------------------------------
+
+
+def test_customer_payment_spreads_oldest_first_and_keeps_credit(client, onboarding):
+    customer, sub = onboarding.installed()
+    deposit = deposit_of(sub)
+    login(client, Role.FINANCE)
+    url = reverse("billing:customer_payment_create", args=[customer.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and deposit.number in page.content.decode()
+    response = client.post(
+        url, {"amount": "Rp 350.000", "method": "qris", "reference": "QR-77", "note": "di kantor"}
+    )
+    payment = Payment.objects.get(reference="QR-77")
+    assert response.status_code == 302
+    assert response.url == reverse("billing:payment_detail", args=[payment.pk])
+    deposit.refresh_from_db()
+    assert deposit.status == "paid" and payment.unallocated == 50_000
+    sub.refresh_from_db()
+    assert sub.state == SubscriptionState.ACTIVE
+    assert "aktif" in " ".join(msgs(response))
+    html = client.get(response.url).content.decode()
+    assert deposit.number in html and "Rp 300.000" in html and "Rp 50.000" in html
+    assert reverse("billing:receipt_pdf", args=[payment.pk]) in html
+
+
+def test_customer_payment_bad_input_saves_nothing(client, onboarding):
+    customer, _ = onboarding.installed()
+    login(client, Role.FINANCE)
+    before = Payment.objects.count()
+    response = client.post(
+        reverse("billing:customer_payment_create", args=[customer.pk]),
+        {"amount": "", "method": "cash", "reference": ""},
+    )
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) >= {"amount", "reference"}
+    assert Payment.objects.count() == before
+
+
+def test_customer_payment_page_only_for_finance(client, onboarding):
+    customer, _ = onboarding.installed()
+    url = reverse("billing:customer_payment_create", args=[customer.pk])
+    assert_pages_by_role(client, {url: ([Role.FINANCE, Role.MANAGER], [Role.CUSTOMER_SERVICE])})
+
+
+# --- the customer's billing panel, credits and charges ---------------------------------------
+
+
+def test_panel_shows_owed_credit_pending_and_payments(client, onboarding):
+    customer, _sub = onboarding.active()
+    payment_record(
+        customer_id=customer.pk, amount=40_000, method="cash", reference="KW-C", actor=None
+    )
+    adjustment_add(
+        customer_id=customer.pk,
+        amount=-15_000,
+        kind="compensation",
+        description="Kompensasi gangguan Mei",
+        actor=onboarding.finance,
+    )
+    login(client, Role.CUSTOMER_SERVICE)
+    response = client.get(reverse("billing:customer_panel", args=[customer.pk]))
+    ctx = response.context
+    assert ctx["owed"] == 0 and ctx["credit"] == 40_000 and ctx["balance"] == -40_000
+    html = response.content.decode()
+    assert "Kompensasi gangguan Mei" in html and "-Rp 15.000" in html
+    assert "KW-C" in html and reverse("billing:receipt_pdf", args=[ctx["payments"][0].pk]) in html
+    assert reverse("billing:customer_adjust", args=[customer.pk]) not in html  # CS cannot adjust
+    login(client, Role.FINANCE)
+    html = client.get(reverse("billing:customer_panel", args=[customer.pk])).content.decode()
+    assert reverse("billing:customer_adjust", args=[customer.pk]) in html
+    assert reverse("billing:customer_payment_create", args=[customer.pk]) in html
+
+
+@pytest.mark.parametrize(("direction", "signed"), [("credit", -25_000), ("charge", 25_000)])
+def test_add_credit_or_charge(client, onboarding, direction, signed):
+    customer, _ = onboarding.active()
+    login(client, Role.FINANCE)
+    response = client.post(
+        reverse("billing:customer_adjust", args=[customer.pk]),
+        {
+            "direction": direction,
+            "amount": "25.000",
+            "kind": "correction",
+            "description": "Koreksi",
+        },
+    )
+    assert response.status_code == 302
+    adj = Adjustment.objects.get(customer=customer)
+    assert adj.amount == signed and adj.invoice_id is None and adj.created_by is not None
+    assert "Rp 25.000" in " ".join(msgs(response))
+
+
+def test_adjust_page_needs_billing_adjust(client, onboarding):
+    customer, _ = onboarding.active()
+    url = reverse("billing:customer_adjust", args=[customer.pk])
+    assert_pages_by_role(
+        client, {url: ([Role.FINANCE, Role.MANAGER], [Role.CUSTOMER_SERVICE, Role.CLOSING])}
+    )
+
+
+# --- plan prices ----------------------------------------------------------------------------
+
+
+def test_plan_price_change_applies_from_next_period(client, onboarding):
+    _, sub = onboarding.active()
+    plan = sub.plan
+    old = plan.monthly_price
+    issued = list(Invoice.objects.values_list("pk", "amount"))
+    login(client, Role.FINANCE)
+    page = client.get(reverse("billing:plan_prices"))
+    assert page.status_code == 200 and plan.name in page.content.decode()
+    response = client.post(
+        reverse("billing:plan_prices"), {"plan": plan.pk, "monthly_price": "Rp 199.000"}
+    )
+    assert response.status_code == 302
+    next_start = page.context["next_start"]
+    assert PlanPrice.objects.get(plan=plan, effective_from=next_start).monthly_price == 199_000
+    row = next(
+        r for r in client.get(reverse("billing:plan_prices")).context["rows"] if r["plan"] == plan
+    )
+    assert row["now"] == old and row["next"] == 199_000
+    assert list(Invoice.objects.values_list("pk", "amount")) == issued  # never rewritten
+
+
+def test_plan_prices_page_by_role(client, onboarding):
+    onboarding.active()
+    url = reverse("billing:plan_prices")
+    assert_pages_by_role(
+        client, {url: ([Role.FINANCE, Role.ADMIN], [Role.CUSTOMER_SERVICE, Role.TECHNICIAN])}
+    )

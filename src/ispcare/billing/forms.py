@@ -1,4 +1,6 @@
-"""Staff forms of billing: recording a payment; the rupiah field shared with field work."""
+"""Staff forms of billing: recording a payment (with its proof of transfer), voiding an
+invoice, a credit or charge for the next invoice, a plan's next price; the rupiah field
+shared with field work. Each only checks the shape of the input: the services decide."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PaymentMethod
+from ispcare.common.errors import ValidationFailed
+
+from .choices import MANUAL_METHODS, AdjustmentKind, PaymentMethod
+from .proofs import proof_check
 
 _RUPIAH_RE = re.compile(r"^(rp\.?)?\s*[\d.,\s]+$", re.IGNORECASE)
 
@@ -46,9 +51,15 @@ class RupiahField(forms.CharField):
 
 
 class PaymentForm(forms.Form):
+    """Money staff received by hand. The proof of transfer is optional for every method:
+    finance usually confirms a transfer on the bank statement, where there is no picture
+    to upload; when the customer sent one, it is kept with the payment."""
+
     amount = RupiahField(label=_("Amount received (Rp)"))
     method = forms.ChoiceField(
-        label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER
+        label=_("Method"),
+        choices=[(m.value, m.label) for m in MANUAL_METHODS],
+        initial=PaymentMethod.BANK_TRANSFER,
     )
     reference = forms.CharField(
         label=_("Receipt or transfer reference"),
@@ -56,6 +67,84 @@ class PaymentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    proof = forms.FileField(
+        label=_("Proof of transfer"),
+        required=False,
+        help_text=_("A photo or PDF the customer sent (JPEG, PNG, WebP or PDF)."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+    )
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip()
+
+    def clean_proof(self):
+        upload = self.cleaned_data.get("proof")
+        if not upload:
+            return None
+        try:
+            proof_check(upload)  # by content, size; renames it to a random name
+        except ValidationFailed as exc:
+            messages = exc.fields.get("proof", [exc.message])
+            raise forms.ValidationError([str(m) for m in messages]) from None
+        return upload
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say why the invoice is void.")},
+    )
+
+
+class AdjustmentForm(forms.Form):
+    """A credit or a charge for the customer's next invoice, entered as a direction and a
+    positive amount (the service takes credits as negative amounts)."""
+
+    CREDIT, CHARGE = "credit", "charge"
+
+    direction = forms.ChoiceField(
+        label=_("Credit or charge"),
+        choices=[
+            (CREDIT, _("Credit: the next invoice is lower")),
+            (CHARGE, _("Charge: the next invoice is higher")),
+        ],
+        widget=forms.RadioSelect,
+        initial=CREDIT,
+    )
+    amount = RupiahField(label=_("Amount (Rp)"))
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=[
+            (AdjustmentKind.COMPENSATION.value, AdjustmentKind.COMPENSATION.label),
+            (AdjustmentKind.CORRECTION.value, AdjustmentKind.CORRECTION.label),
+        ],
+    )
+    description = forms.CharField(
+        label=_("Description for the customer"),
+        max_length=200,
+        help_text=_('Printed on the invoice line, e.g. "Compensation for the outage of 3 May".'),
+    )
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(
+                _("Enter a whole rupiah amount other than zero."), code="zero"
+            )
+        return amount
+
+    def clean_description(self) -> str:
+        return self.cleaned_data["description"].strip()
+
+    def signed_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        return -amount if self.cleaned_data["direction"] == self.CREDIT else amount
+
+
+class PlanPriceForm(forms.Form):
+    plan = forms.IntegerField(widget=forms.HiddenInput)
+    monthly_price = RupiahField(label=_("New monthly price (Rp)"))
