@@ -6,6 +6,7 @@ openapi.json is regenerated with `ispcare export_openapi` (a test diffs it).
 
 from .accounts.api_auth import BearerToken
 from .billing.api import router as billing_router
+from .billing.api_account import router as billing_account_router
 from .common.api import ISPcareAPI
 from .customers.api import router as customers_router
 from .workorders.api import router as workorders_router
@@ -32,3 +33,4 @@ api = ISPcareAPI(
 api.add_router("/", customers_router)
 api.add_router("/", workorders_router)
 api.add_router("/", billing_router)
+api.add_router("/", billing_account_router)

@@ -79,6 +79,11 @@ ENDPOINTS = [
     Endpoint("get", "/customers/{customer}", "customers.view"),
     Endpoint("get", "/customers/{customer}/events", "customers.view"),
     Endpoint("get", "/customers/{customer}/invoices", "billing.view"),
+    Endpoint("get", "/customers/{customer}/account", "billing.view"),
+    Endpoint("post", "/customers/{customer}/payments", "billing.record_payment", {}),
+    Endpoint("post", "/customers/{customer}/adjustments", "billing.adjust", {}),
+    Endpoint("post", "/invoices/{invoice}/void", "billing.void", {}),
+    Endpoint("get", "/billing/runs", "billing.reports"),
 ]
 PROTECTED = [e for e in ENDPOINTS if e.capability]
 WITH_ID = [e for e in ENDPOINTS if "{" in e.path]

@@ -23,6 +23,9 @@ VALID_BODIES = {
         "receipt_number": "KW-1",
     },
     "/invoices/{invoice}/payments": {"amount": 1, "method": "cash", "reference": "TRF-1"},
+    "/customers/{customer}/payments": {"amount": 1, "method": "cash", "reference": "TRF-2"},
+    "/customers/{customer}/adjustments": {"amount": -1, "kind": "correction", "description": "x"},
+    "/invoices/{invoice}/void": {"reason": "salah"},
 }
 
 

@@ -16,17 +16,18 @@ from ispcare.customers.choices import EventKind
 from ispcare.customers.events import event_record
 from ispcare.customers.models import Customer
 
-from .choices import OPEN_STATUSES, InvoiceKind, InvoiceStatus, PaymentMethod
+from .choices import MANUAL_METHODS, OPEN_STATUSES, InvoiceKind, InvoiceStatus, PaymentMethod
 from .models import Allocation, Invoice, Payment
 
 
-def _validate(*, amount: Any, method: str, reference: str, currency: str) -> None:
+def _validate(*, amount: Any, method: str, reference: str, currency: str, staff: bool) -> None:
     errors: dict[str, list] = {}
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         errors["amount"] = [_("Enter an amount above zero, in whole rupiah.")]
     if (currency or "").upper() != "IDR":
         errors["currency"] = [_("Only rupiah (IDR) payments are accepted.")]
-    if method not in PaymentMethod.values:
+    if method not in (MANUAL_METHODS if staff else PaymentMethod.values):
+        # Online payments are recorded by the gateway's verified notification only.
         errors["method"] = [_("Choose a payment method.")]
     if not reference:
         errors["reference"] = [_("Enter the receipt or transfer reference number.")]
@@ -54,7 +55,13 @@ def payment_record(
     from .proofs import proof_check
 
     reference = (reference or "").strip()
-    _validate(amount=amount, method=method, reference=reference, currency=currency)
+    _validate(
+        amount=amount,
+        method=method,
+        reference=reference,
+        currency=currency,
+        staff=hasattr(actor, "pk"),
+    )
     if proof is not None:
         proof_check(proof)
     if invoice_id is None and customer_id is None:
