@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -28,7 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ispcare.accounts.roles import CAPABILITIES, Role
 from ispcare.billing.choices import InvoiceKind
-from ispcare.billing.models import Invoice
+from ispcare.billing.models import Invoice, Payment
+from ispcare.billing.services import payment_record
 from ispcare.customers.models import Application
 from ispcare.notifications.models import Notification
 from ispcare.notifications.services import Recipient, bulk_send_create
@@ -44,6 +46,7 @@ NAMESPACES = (
     "billing",
     "portal",
     "portal_billing",
+    "billing_reports",
     "portal_pay",
     "billing_online",
     "notifications",
@@ -59,6 +62,7 @@ OBJECT_FOR_ARG = {
     "application_pk": "application",
     "invoice_pk": "invoice",
     "work_order_pk": "work_order",
+    "payment_pk": "payment",
     "link_pk": "payment_link",
 }
 OBJECT_FOR_PK = (  # first match wins
@@ -78,6 +82,7 @@ OBJECT_FOR_PK = (  # first match wins
 # Arguments that are not ids: a value that exists, and one that does not.
 STRING_ARGS = {"key": ("welcome", "no_such_template"), "language": ("id", "xx")}
 ANONYMOUS = "anonymous"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ROLES = [ANONYMOUS, *Role.values]
 
 
@@ -160,8 +165,19 @@ class World:
             self.users.setdefault(role, factories.staff_user(role))
         open_app = factories.submit()
         mine_order = WorkOrder.objects.get(subscription=mine_sub)
+        # A third customer's payment, with a proof of transfer (MEDIA_ROOT is a temp dir).
+        third, _sub = o.installed()
+        third_payment = payment_record(
+            customer_id=third.pk,
+            amount=1_000,
+            method="bank_transfer",
+            reference="MATRIX-TRF-1",
+            proof=SimpleUploadedFile("bukti.png", PNG, content_type="image/png"),
+            actor=o.finance,
+        )
         # Staff routes use the scheduled customer's records: every action is still possible.
         self.staff_objects = {
+            "payment": third_payment,
             "customer": other_customer,
             "subscription": other_sub,
             "application": open_app,
@@ -195,6 +211,8 @@ class World:
             "payment_link": _payment_link(other_customer),
         }
         self.staff_objects["payment_link"] = self.others["payment_link"]
+        self.own["payment"] = Payment.objects.filter(customer=self.mine_customer).first()
+        self.others["payment"] = third_payment
 
     def url(self, route: Route, objects: dict | None = None, missing: bool = False) -> str:
         objects = objects or self.staff_objects
@@ -208,7 +226,8 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
     return World()
 
 

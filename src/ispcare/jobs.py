@@ -74,3 +74,11 @@ def billing_isolation() -> None:
     from ispcare.billing.dunning import isolation_run
 
     isolation_run()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def gateway_events_sweep() -> None:
+    """Apply payment notifications that were stored but never applied (a worker died)."""
+    from ispcare.billing.online import gateway_events_apply_due
+
+    gateway_events_apply_due()

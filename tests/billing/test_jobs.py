@@ -41,3 +41,12 @@ def test_each_job_records_its_run():
         (RunKind.REMINDERS, RunStatus.DONE),
         (RunKind.ISOLATION, RunStatus.DONE),
     }
+
+
+def test_the_gateway_sweep_applies_stored_notifications_no_worker_took(monkeypatch):
+    applied = []
+    monkeypatch.setattr(
+        "ispcare.billing.online.gateway_events_apply_due", lambda: applied.append(1) or 0
+    )
+    jobs.gateway_events_sweep.call_local()
+    assert applied == [1]
