@@ -36,6 +36,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "workorders.view": frozenset({R.REGISTRATION, R.TECHNICIAN, R.NOC, R.MANAGER, R.ADMIN}),
     # Do field work: the phone queue, completing a job with equipment and payment.
     "workorders.field": frozenset({R.TECHNICIAN, R.MANAGER, R.ADMIN}),
+    # Move a subscription to another plan (billing prorates the period).
+    "subscriptions.change_plan": frozenset({R.CUSTOMER_SERVICE, R.MANAGER, R.ADMIN}),
     # Read invoices and payments.
     "billing.view": frozenset({R.FINANCE, R.CUSTOMER_SERVICE, R.CLOSING, R.MANAGER, R.ADMIN}),
     # Record a payment (cash at the counter, bank transfer).

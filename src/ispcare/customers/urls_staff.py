@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("subscriptions/<int:pk>/node/", views.subscription_node, name="subscription_node"),
+    path("subscriptions/<int:pk>/plan/", views.subscription_plan, name="subscription_plan"),
     path(
         "subscriptions/<int:pk>/sessions/",
         views.subscription_sessions,

@@ -33,7 +33,7 @@ from . import selectors, services
 from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
 from .forms import ApproveForm, RejectForm
 from .lifecycle import access_state
-from .models import Application, Customer, Subscription
+from .models import Application, Customer, Plan, Subscription
 from .sessions import sessions_page
 
 PAGE_SIZE = 50
@@ -316,6 +316,9 @@ def customer_detail(request, pk: int):
             or _("Portal only"),
             "can_outbox": has_capability(user, "notifications.view"),
             "can_network": has_capability(user, "network.manage"),
+            "plans": list(Plan.objects.filter(is_active=True).order_by("sort_order", "pk"))
+            if has_capability(user, "subscriptions.change_plan")
+            else [],
             "nodes": list(Node.objects.exclude(kind=NodeKind.POP).order_by("name"))
             if has_capability(user, "network.manage")
             else [],
@@ -374,4 +377,25 @@ def subscription_node(request, pk: int):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Saved."))
+    return redirect("staff:customer_detail", sub.customer_id)
+
+
+@require_POST
+@capability_required("subscriptions.change_plan")
+def subscription_plan(request, pk: int):
+    """Customer service: move a subscription to another plan from today (upgrade or
+    downgrade on the customer's request); the period is prorated per plan."""
+    sub = get_object_or_404(Subscription, pk=pk)
+    raw = request.POST.get("plan", "")
+    try:
+        services.subscription_plan_change(
+            subscription_id=sub.pk, plan_id=int(raw) if raw.isdigit() else 0, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Plan changed from today; the current period is billed per plan, by the day."),
+        )
     return redirect("staff:customer_detail", sub.customer_id)
