@@ -7,6 +7,7 @@ _NAV = {
     "schedule": "workorders.schedule",
     "field": "workorders.field",
     "billing": "billing.view",
+    "reports": "billing.reports",
     "customers": "customers.view",
     "outbox": "notifications.view",
     "network": "network.manage",
