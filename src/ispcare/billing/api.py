@@ -22,15 +22,20 @@ from .services import payment_record
 router = Router(tags=["billing"])
 
 
-class PaymentIn(Schema):
-    amount: int = Field(
-        description="Whole rupiah. It pays this invoice first, then the customer's other "
-        "open invoices oldest first; anything left is kept as the customer's credit."
-    )
+class PaymentFields(Schema):
+    """What every payment recorded by staff carries (the amount is described per use)."""
+
     currency: str = Field("IDR", description="Only IDR is accepted.")
     method: str = Field(description="cash, bank_transfer or qris.")
     reference: str = Field(description="Receipt or transfer reference; unique per method.")
     note: str = Field("", max_length=200)
+
+
+class PaymentIn(PaymentFields):
+    amount: int = Field(
+        description="Whole rupiah. It pays this invoice first, then the customer's other "
+        "open invoices oldest first; anything left is kept as the customer's credit."
+    )
 
 
 class PaymentSummaryOut(Schema):

@@ -14,6 +14,7 @@ from ispcare.accounts.api_auth import requires
 from ispcare.common.api import AUTH_ERRORS, errors
 from ispcare.customers.models import Customer
 
+from .api import PaymentFields
 from .choices import OPEN_STATUSES, AdjustmentKind, RunKind, RunStatus
 from .invoicing import adjustment_add, invoice_void
 from .ledger import balance
@@ -34,12 +35,8 @@ class AccountOut(Schema):
     )
 
 
-class CustomerPaymentIn(Schema):
+class CustomerPaymentIn(PaymentFields):
     amount: int = Field(description="Whole rupiah, spread over open invoices oldest first.")
-    currency: str = Field("IDR", description="Only IDR is accepted.")
-    method: str = Field(description="cash, bank_transfer or qris.")
-    reference: str = Field(description="Receipt or transfer reference; unique per method.")
-    note: str = Field("", max_length=200)
 
 
 class AllocationOut(Schema):
