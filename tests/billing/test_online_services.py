@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ispcare.billing import online
 from ispcare.billing.choices import InvoiceKind
@@ -152,7 +152,7 @@ def test_gateway_down_writes_nothing(onboarding, midtrans_standin, xendit_standi
     customer, _sub, _invoice = isolated_for_overdue(onboarding)
     standin = midtrans_standin if gateway == "midtrans" else xendit_standin
     standin.fail_next(503)
-    with pytest.raises(GatewayDown) as caught:
+    with pytest.raises(GatewayDown) as caught, translation.override("en"):
         online.payment_link_create(customer_id=customer.pk, gateway=gateway, actor=None)
     assert caught.value.code == "gateway.unavailable" and caught.value.status == 503
     assert "Nothing was charged" in str(caught.value.message)

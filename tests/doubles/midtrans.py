@@ -36,8 +36,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .loopback import Handler, LoopbackStandIn
 
 ORDER_ID = re.compile(r"^[A-Za-z0-9_.~-]{1,50}$")
 STATUS_CODES = {  # transaction_status -> status_code as Midtrans notifications carry it
@@ -96,29 +97,7 @@ def notification(
     return body
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    standin: MidtransStandIn
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        self.server.standin._handle(self)
-
-    do_POST = do_GET
-
-
-class MidtransStandIn:
+class MidtransStandIn(LoopbackStandIn):
     """Protocol-level double of Midtrans Snap (+ the status API and notifications)."""
 
     def __init__(self, *, server_key: str = "SB-Mid-server-test-key", notify_url: str = ""):
@@ -130,38 +109,6 @@ class MidtransStandIn:
         self._fails: list[int] = []
         self._delays: list[float] = []
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> MidtransStandIn:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.standin = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> MidtransStandIn:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("MidtransStandIn is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def snap_url(self) -> str:
@@ -219,7 +166,7 @@ class MidtransStandIn:
         return status
 
     # --- request handling -----------------------------------------------------------------------
-    def _handle(self, h: _Handler) -> None:
+    def _handle(self, h: Handler) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         parts = urlsplit(h.path)
         headers = {k.lower(): v for k, v in h.headers.items()}
@@ -260,7 +207,7 @@ class MidtransStandIn:
     def _auth(self) -> str:
         return "Basic " + base64.b64encode(f"{self.server_key}:".encode()).decode()
 
-    def _create(self, h: _Handler, data) -> None:
+    def _create(self, h: Handler, data) -> None:
         errors = []
         details = (data or {}).get("transaction_details") if isinstance(data, dict) else None
         if not isinstance(details, dict):
@@ -295,13 +242,13 @@ class MidtransStandIn:
             h, 201, {"token": token, "redirect_url": f"{self.base_url}/snap/v2/vtweb/{token}"}
         )
 
-    def _status(self, h: _Handler, order_id: str) -> None:
+    def _status(self, h: Handler, order_id: str) -> None:
         for tx in self.transactions.values():
             if tx["order_id"] == order_id and tx["status"]:
                 return self._json(h, 200, tx["status"])
         self._json(h, 404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
 
-    def _page(self, h: _Handler, path: str, body: bytes) -> None:
+    def _page(self, h: Handler, path: str, body: bytes) -> None:
         token = path.removeprefix("/snap/v2/vtweb/").removesuffix("/pay").strip("/")
         tx = self.transactions.get(token)
         if tx is None:
@@ -342,7 +289,7 @@ button{{width:100%;padding:.9rem;font-size:1.1rem;margin:.3rem 0}}</style></head
         )
 
     @staticmethod
-    def _json(h: _Handler, status: int, payload) -> None:
+    def _json(h: Handler, status: int, payload) -> None:
         raw = json.dumps(payload).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
@@ -351,7 +298,7 @@ button{{width:100%;padding:.9rem;font-size:1.1rem;margin:.3rem 0}}</style></head
         h.wfile.write(raw)
 
     @staticmethod
-    def _html(h: _Handler, status: int, text: str) -> None:
+    def _html(h: Handler, status: int, text: str) -> None:
         raw = text.encode()
         h.send_response(status)
         h.send_header("Content-Type", "text/html; charset=utf-8")

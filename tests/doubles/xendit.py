@@ -30,8 +30,9 @@ import secrets
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from .loopback import Handler, LoopbackStandIn
 
 USER_ID = "5f0c1b2a3d4e5f6a7b8c9d0e"
 
@@ -79,29 +80,7 @@ def callback(
     return body
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    standin: XenditStandIn
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        self.server.standin._handle(self)
-
-    do_POST = do_GET
-
-
-class XenditStandIn:
+class XenditStandIn(LoopbackStandIn):
     """Protocol-level double of the Xendit Invoice API (+ invoice callbacks)."""
 
     def __init__(
@@ -119,37 +98,6 @@ class XenditStandIn:
         self.notified: list[tuple[dict, int]] = []
         self._fails: list[int] = []
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> XenditStandIn:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.standin = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> XenditStandIn:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("XenditStandIn is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def settings(self) -> dict:
         """The XENDIT setting pointing at this stand-in."""
@@ -197,7 +145,7 @@ class XenditStandIn:
         return status
 
     # --- request handling ------------------------------------------------------------------
-    def _handle(self, h: _Handler) -> None:
+    def _handle(self, h: Handler) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         path = urlsplit(h.path).path
         headers = {k.lower(): v for k, v in h.headers.items()}
@@ -241,7 +189,7 @@ class XenditStandIn:
             return self._json(h, 200, inv)
         self._json(h, 404, {"error_code": "NOT_FOUND", "message": "Not found"})
 
-    def _create(self, h: _Handler, data) -> None:
+    def _create(self, h: Handler, data) -> None:
         if not isinstance(data, dict):
             return self._json(
                 h, 400, {"error_code": "API_VALIDATION_ERROR", "message": "Invalid JSON"}
@@ -290,7 +238,7 @@ class XenditStandIn:
             self.invoices[invoice_id] = inv
         self._json(h, 200, inv)
 
-    def _page(self, h: _Handler, path: str) -> None:
+    def _page(self, h: Handler, path: str) -> None:
         invoice_id = path.removeprefix("/web/").removesuffix("/pay").strip("/")
         inv = self.invoices.get(invoice_id)
         if inv is None:
@@ -320,7 +268,7 @@ class XenditStandIn:
         h.wfile.write(raw)
 
     @staticmethod
-    def _json(h: _Handler, status: int, payload) -> None:
+    def _json(h: Handler, status: int, payload) -> None:
         raw = json.dumps(payload).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
