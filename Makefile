@@ -56,6 +56,7 @@ openapi: $(STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/onboarding.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/billing_run.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -34,6 +35,7 @@ class Draft:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)
+    issued_amount: int = 0  # set by drafts_write: the total it was written with
 
     def line(self, *, kind: str, description: str, amount: int, taxable: bool = True, **extra):
         self.lines.append(
@@ -125,9 +127,13 @@ def drafts_write(
     year = timezone.localdate().year
     first = sequence_reserve(name=f"invoice:{year}", count=len(drafts))
     numbers = [_number_format(first + i, year) for i in range(len(drafts))]
+    # Invoices of this run written before these have smaller ids: what the id query
+    # below reads back is these rows only, not the whole run again for every block.
+    floor = Invoice.objects.aggregate(top=Max("pk"))["top"] or 0
     rows = []
     for number, d in zip(numbers, drafts, strict=True):
-        amount = d.amount
+        subtotal, tax = d.subtotal, d.tax
+        amount = d.issued_amount = subtotal + tax
         rows.append(
             {
                 "number": number,
@@ -137,8 +143,8 @@ def drafts_write(
                 "description": str(d.description)[:200],
                 "period_start": d.period_start,
                 "period_end": d.period_end,
-                "subtotal": d.subtotal,
-                "tax": d.tax,
+                "subtotal": subtotal,
+                "tax": tax,
                 "amount": amount,
                 "amount_paid": 0,
                 "status": InvoiceStatus.PAID if amount == 0 else InvoiceStatus.ISSUED,
@@ -150,7 +156,7 @@ def drafts_write(
         )
     rows_insert(Invoice, rows)
     if run_id is not None:
-        ids = dict(Invoice.objects.filter(run_id=run_id).values_list("number", "pk"))
+        ids = dict(Invoice.objects.filter(run_id=run_id, pk__gt=floor).values_list("number", "pk"))
     else:
         ids = dict(Invoice.objects.filter(number__in=numbers).values_list("number", "pk"))
     lines, events = [], []

@@ -237,6 +237,18 @@ def _notify_invoices(invoices: list[Invoice], *, template: str, stage: int, toda
     )
 
 
+_RECIPIENT_FIELDS = (
+    "pk",
+    "number",
+    "full_name",
+    "email",
+    "phone",
+    "user_id",
+    "language",
+    "notify_channels",
+)
+
+
 def _notify_isolated(subscription_ids: list[int], cutoff: dt.date) -> None:
     from ispcare.customers.notices import customer_recipient, notice_base
     from ispcare.notifications.services import bulk_send_create
@@ -253,14 +265,22 @@ def _notify_isolated(subscription_ids: list[int], cutoff: dt.date) -> None:
         .values_list("customer_id", "a", "p")
     }
     recipients = []
-    subs = Subscription.objects.filter(pk__in=subscription_ids).select_related("customer")
-    for sub in subs:
-        r = customer_recipient(sub.customer)
+    # One message per customer (several isolated subscriptions: one), and only the fields
+    # the message needs: thousands of customers on an isolation morning.
+    customers = (
+        Customer.objects.filter(
+            pk__in=Subscription.objects.filter(pk__in=subscription_ids).values("customer_id")
+        )
+        .only(*_RECIPIENT_FIELDS)
+        .order_by("pk")
+    )
+    for customer in customers.iterator(chunk_size=5000):
+        r = customer_recipient(customer)
         r.context.update(
             {
-                "name": sub.customer.full_name,
-                "customer_number": sub.customer.number,
-                "balance": owed.get(sub.customer_id, 0),
+                "name": customer.full_name,
+                "customer_number": customer.number,
+                "balance": owed.get(customer.pk, 0),
             }
         )
         recipients.append(r)

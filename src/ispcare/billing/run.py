@@ -160,13 +160,17 @@ def _bill(*, run: BillingRun, start: dt.date, end: dt.date, today: dt.date, acto
     def flush() -> None:
         drafts_write(drafts, actor=actor, run_id=run.pk, applied=applied)
         counts["invoices"] += len(drafts)
-        counts["amount"] += sum(d.amount for d in drafts)
+        counts["amount"] += sum(d.issued_amount for d in drafts)
         drafts.clear()
         applied.clear()
 
+    start_at, end_at = _midnight(start), _midnight(end)
+    texts: dict[tuple, str] = {}  # (plan, first, last) -> line text: nearly all the same
+
     for pk, customer_id, plan_id, activated_at, closed_at in subs.iterator(chunk_size=CHUNK):
-        first = max(start, _local(activated_at))
-        last = min(end, _local(closed_at)) if closed_at else end
+        # Local dates only for the few who came or left during the period.
+        first = start if activated_at < start_at else max(start, _local(activated_at))
+        last = end if closed_at is None or closed_at >= end_at else min(end, _local(closed_at))
         if last <= first:
             continue
         draft = Draft(
@@ -182,9 +186,13 @@ def _bill(*, run: BillingRun, start: dt.date, end: dt.date, today: dt.date, acto
             sub = Subscription(pk=pk, plan_id=plan_id, customer_id=customer_id)
             service_lines(draft, sub=sub, start=first, end=last, changes=changes[pk], names=names)
         else:
+            text = texts.get((plan_id, first, last))
+            if text is None:
+                text = f"{names[plan_id]}, " + service_description(first, last)
+                texts[plan_id, first, last] = text
             draft.line(
                 kind=LineKind.SERVICE,
-                description=f"{names[plan_id]}, " + service_description(first, last),
+                description=text,
                 amount=prorate(prices[plan_id], (last - first).days, period_days),
                 plan_id=plan_id,
                 period_start=first,

@@ -35,7 +35,7 @@ def rows_update(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
 
 
 def rows_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT plain dicts of attribute values: COPY on PostgreSQL, bulk_create elsewhere.
+    """INSERT plain dicts of attribute values: COPY on PostgreSQL, executemany elsewhere.
 
     Fields a dict leaves out get their model default (auto_now_add: now). The caller
     guarantees no unique conflicts (COPY has no ON CONFLICT): this is for rows it has
@@ -43,11 +43,6 @@ def rows_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
     """
     if not rows:
         return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
-        return
-    from psycopg.types.json import Jsonb
-
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     defaults: dict[str, Any] = {}
@@ -56,14 +51,55 @@ def rows_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
             defaults[f.attname] = now
         else:  # the default, or "" for strings / None for nullable fields
             defaults[f.attname] = f.get_default()
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    names = [f.attname for f in fields]
     qn = connection.ops.quote_name
-    sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    columns = ", ".join(qn(f.column) for f in fields)
+    if connection.vendor != "postgresql":
+        _rows_executemany(model, fields, defaults, rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    plain = [(f.attname, defaults[f.attname]) for f in fields]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    sql = f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN"
+    # Errors as Django's (IntegrityError for a duplicate), like any other statement's.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        write = copy.write_row
         for row in rows:
-            values = [row.get(name, defaults[name]) for name in names]
-            for i, name in enumerate(names):
-                if name in json_fields:
-                    values[i] = Jsonb(values[i])
-            copy.write_row(values)
+            get = row.get
+            values = [get(name, default) for name, default in plain]
+            for i in json_at:
+                values[i] = Jsonb(values[i])
+            write(values)
+
+
+_NATIVE = (int, str, float, type(None))  # what the database driver takes as it is
+
+
+def _rows_executemany(model, fields, defaults, rows) -> None:
+    """One parameterised INSERT run for every row (SQLite): Django's bulk_create builds a
+    model instance and runs the compiler over every value, several times this cost.
+    Values the driver takes as they are (ints, plain strings, None) pass through; the
+    rest (dates, times, choices, JSON) go through the field's own conversion."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    spec = [(f.attname, defaults[f.attname], f, isinstance(f, models.JSONField)) for f in fields]
+    params = []
+    for row in rows:
+        get = row.get
+        values = []
+        for name, default, f, is_json in spec:
+            v = get(name, default)
+            if is_json or type(v) not in _NATIVE:
+                v = f.get_db_prep_save(v, connection)
+            values.append(v)
+        params.append(values)
+    with connection.cursor() as cursor:
+        for i in range(0, len(params), 5000):
+            cursor.executemany(sql, params[i : i + 5000])
