@@ -74,7 +74,7 @@ def test_every_report_page_fits_phone_and_desktop(new_page, onboarding):
         unallocated=175_000,  # nothing to spread it over here: the customer's credit
         method="midtrans",
         reference="MT-SHOT-1",
-        received_at=timezone.now() - dt.timedelta(minutes=5),
+        received_at=timezone.now(),  # "5 minutes ago" is yesterday at 00:0x WIB
     )
     now = timezone.now()
     BillingRun.objects.create(
