@@ -215,3 +215,16 @@ def test_isolir_page_shows_the_remaining_balance_after_a_partial_payment(
     assert 'data-total="120000"' in html
     assert "Rp 120.000" in html and "Rp 80.000" in html  # left to pay; paid so far
     assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.ISOLATED
+
+
+def test_a_run_for_a_given_day_judges_overdue_as_of_that_day(onboarding, active):
+    """Isolation and its lifting use the same day (a catch-up run passes its own)."""
+    _customer, sub = active
+    due = ago(12)
+    monthly_invoice(sub, onboarding.finance, due=due)
+    isolation_run()
+    assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.ISOLATED
+    # As of three days after the due date nothing was overdue past grace yet.
+    run = isolation_run(today=due + dt.timedelta(days=3))
+    assert run.counts["restored"] == 1
+    assert Subscription.objects.get(pk=sub.pk).state == SubscriptionState.ACTIVE

@@ -48,7 +48,7 @@ def _restore_cutoff(today: dt.date) -> dt.date | None:
     return None
 
 
-def overdue_restore(*, customer_id: int, actor: Any) -> list[int]:
+def overdue_restore(*, customer_id: int, actor: Any, today: dt.date | None = None) -> list[int]:
     """Lift billing's isolation of the customer's subscriptions that have nothing overdue
     left (called after every payment, credit and void, in the same transaction)."""
     isolated = list(
@@ -60,7 +60,7 @@ def overdue_restore(*, customer_id: int, actor: Any) -> list[int]:
     )
     if not isolated:
         return []
-    cutoff = _restore_cutoff(timezone.localdate())
+    cutoff = _restore_cutoff(today or timezone.localdate())
     still = set()
     if cutoff is not None:
         still = set(
@@ -133,7 +133,7 @@ def isolation_run(*, today: dt.date | None = None, actor: Any = DUNNING_LABEL) -
         ).exclude(pk__in=overdue.values("subscription_id"))
         restored = []
         for customer_id in set(lift.values_list("customer_id", flat=True)):
-            restored += overdue_restore(customer_id=customer_id, actor=actor)
+            restored += overdue_restore(customer_id=customer_id, actor=actor, today=today)
         return {"isolated": len(isolated), "restored": len(restored), "cutoff": str(cutoff)}
 
     return _run(RunKind.ISOLATION, work, actor)
