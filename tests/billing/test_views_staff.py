@@ -350,3 +350,29 @@ def test_plan_prices_page_by_role(client, onboarding):
     assert_pages_by_role(
         client, {url: ([Role.FINANCE, Role.ADMIN], [Role.CUSTOMER_SERVICE, Role.TECHNICIAN])}
     )
+
+
+def test_a_transfer_received_earlier_counts_on_its_own_day(client, onboarding):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _, sub = onboarding.installed()
+    invoice = deposit_of(sub)
+    login(client, onboarding.finance)
+    url = reverse("billing:payment_create", args=[invoice.pk])
+    today = timezone.localdate()
+    base = {"amount": "100000", "method": "bank_transfer", "reference": "TRF-OLD"}
+    for day, error in (
+        (today + dt.timedelta(days=1), "belum tiba"),
+        (today - dt.timedelta(days=61), "60 hari"),
+    ):
+        response = client.post(url, {**base, "received_on": day.isoformat()})
+        assert response.status_code == 422 and error in response.content.decode()
+    assert not Payment.objects.filter(reference="TRF-OLD").exists()
+    yesterday = today - dt.timedelta(days=1)
+    client.post(url, {**base, "received_on": yesterday.isoformat()})
+    payment = Payment.objects.get(reference="TRF-OLD")
+    assert timezone.localtime(payment.received_at).date() == yesterday
+    client.post(url, {**base, "reference": "TRF-NOW", "received_on": ""})
+    assert timezone.localtime(Payment.objects.get(reference="TRF-NOW").received_at).date() == today

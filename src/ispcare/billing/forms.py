@@ -4,9 +4,11 @@ shared with field work. Each only checks the shape of the input: the services de
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ispcare.common.errors import ValidationFailed
@@ -66,6 +68,12 @@ class PaymentForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    received_on = forms.DateField(
+        label=_("Received on"),
+        required=False,
+        help_text=_("The day the money arrived (a transfer seen on the bank statement later)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
     proof = forms.FileField(
         label=_("Proof of transfer"),
@@ -78,6 +86,19 @@ class PaymentForm(forms.Form):
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip()
+
+    def clean_received_on(self):
+        """Today (left empty: now), or a day of the last 60: never a day still to come."""
+        day = self.cleaned_data.get("received_on")
+        today = timezone.localdate()
+        if day is None or day == today:
+            return None
+        if day > today:
+            raise forms.ValidationError(_("The money cannot arrive on a day still to come."))
+        if (today - day).days > 60:
+            raise forms.ValidationError(_("Record payments within 60 days of receiving them."))
+        # Midday of that day in WIB: it counts in that day's cash report.
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
     def clean_proof(self):
         upload = self.cleaned_data.get("proof")

@@ -171,6 +171,7 @@ def _payment_page(request, *, customer: Customer, invoice: Invoice | None):
                 reference=data["reference"],
                 note=data["note"],
                 proof=data["proof"],
+                received_at=data["received_on"],
                 actor=request.user,
             )
         except DomainError as exc:
