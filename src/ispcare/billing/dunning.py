@@ -6,12 +6,9 @@ enforcement and CoA follow; every automatic action leaves an event with its reas
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, override
@@ -23,11 +20,11 @@ from ispcare.customers.events import actor_label
 from ispcare.customers.lifecycle import subscription_transition
 from ispcare.customers.models import Customer, Event, Subscription
 
-from .choices import DUNNING_KINDS, OPEN_STATUSES, InvoiceKind, Reminder, RunKind, RunStatus
+from .choices import DUNNING_KINDS, OPEN_STATUSES, InvoiceKind, Reminder, RunKind
 from .models import BillingRun, Invoice
 from .periods import overdue_cutoff
+from .recorded import run_recorded
 
-log = logging.getLogger(__name__)
 DUNNING_LABEL = "dunning"
 
 
@@ -82,21 +79,6 @@ def overdue_restore(*, customer_id: int, actor: Any, today: dt.date | None = Non
     return restored
 
 
-def _run(kind: str, work, actor: Any) -> BillingRun:
-    run = BillingRun.objects.create(kind=kind, triggered_by=str(actor_label(actor)))
-    try:
-        with transaction.atomic():
-            counts = work(run)
-    except Exception:
-        log.exception("billing %s run failed", kind)
-        run.status, run.errors = RunStatus.FAILED, traceback.format_exc()[-4000:]
-    else:
-        run.status, run.counts = RunStatus.DONE, counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "errors", "counts", "finished_at"])
-    return run
-
-
 def isolation_run(*, today: dt.date | None = None, actor: Any = DUNNING_LABEL) -> BillingRun:
     """Isolate active subscriptions with an invoice unpaid past the grace period; lift the
     isolation of those with nothing overdue left (paid by a path that did not lift it)."""
@@ -136,7 +118,7 @@ def isolation_run(*, today: dt.date | None = None, actor: Any = DUNNING_LABEL) -
             restored += overdue_restore(customer_id=customer_id, actor=actor, today=today)
         return {"isolated": len(isolated), "restored": len(restored), "cutoff": str(cutoff)}
 
-    return _run(RunKind.ISOLATION, work, actor)
+    return run_recorded(RunKind.ISOLATION, work, actor=actor)
 
 
 def _stage_filters(today: dt.date) -> list[tuple[int, Q, str]]:
@@ -173,7 +155,7 @@ def reminders_run(*, today: dt.date | None = None, actor: Any = DUNNING_LABEL) -
             _events(rows, stage=stage, actor=actor)
         return counts
 
-    return _run(RunKind.REMINDERS, work, actor)
+    return run_recorded(RunKind.REMINDERS, work, actor=actor)
 
 
 def _events(invoices: list[Invoice], *, stage: int, actor: Any) -> None:

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import logging
-import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,8 +22,8 @@ from .drafts import Draft, adjustments_pending, adjustments_take, drafts_write, 
 from .models import BillingRun, Invoice, Payment
 from .periods import months_add, period_of, periods_to_bill, prorate
 from .pricing import plan_prices_roll, prices_on
+from .recorded import run_recorded
 
-log = logging.getLogger(__name__)
 CHUNK = 10_000
 RUN_LABEL = "billing run"
 
@@ -100,20 +97,13 @@ def invoices_run(*, today: dt.date | None = None, actor: Any = RUN_LABEL) -> lis
 
 def period_bill(*, start: dt.date, end: dt.date, today: dt.date, actor: Any) -> BillingRun:
     """Issue the invoices for the period [start, end) that are not issued yet."""
-    run = BillingRun.objects.create(kind=RunKind.INVOICES, period_end=end, triggered_by=str(actor))
-    try:
-        with transaction.atomic():
-            # One run at a time (the lock is the run-lock sequence row, held to commit).
-            sequence_next(name="lock:billing-run")
-            counts = _bill(run=run, start=start, end=end, today=today, actor=actor)
-    except Exception:
-        log.exception("billing run for %s..%s failed", start, end)
-        run.status, run.errors = RunStatus.FAILED, traceback.format_exc()[-4000:]
-    else:
-        run.status, run.counts = RunStatus.DONE, counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "errors", "counts", "finished_at"])
-    return run
+
+    def work(run: BillingRun) -> dict:
+        # One run at a time (the lock is the run-lock sequence row, held to commit).
+        sequence_next(name="lock:billing-run")
+        return _bill(run=run, start=start, end=end, today=today, actor=actor)
+
+    return run_recorded(RunKind.INVOICES, work, actor=actor, period_end=end)
 
 
 def _bill(*, run: BillingRun, start: dt.date, end: dt.date, today: dt.date, actor: Any) -> dict:
