@@ -133,11 +133,20 @@ def _scripts():
     return client.register_script(_FORGET), client.register_script(_STORE)
 
 
-def _run(write) -> None:
+def _each_chunk(names: list[str], send) -> None:
+    """For each chunk of `names`: their values from the committed rows, one pipelined
+    script call per name (`send(pipe, name, (check id, group id, value))`). Redis errors
+    become BackendError, so the change stays pending and is retried."""
     import redis
 
     try:
-        write()
+        for start in range(0, len(names), CHUNK):
+            part = names[start : start + CHUNK]
+            computed = values(part)
+            pipe = _client().pipeline(transaction=False)
+            for name in part:
+                send(pipe, name, computed[name])
+            pipe.execute()
     except redis.RedisError as exc:
         raise BackendError(f"RADIUS cache (Redis): {type(exc).__name__}: {exc}") from exc
 
@@ -147,20 +156,11 @@ def forget(usernames: Iterable[str]) -> None:
     refresh after the commit. Raises BackendError when Redis cannot be reached."""
     if not enabled():
         return
-    names = list(usernames)
     forget_script, _ = _scripts()
-
-    def write():
-        for start in range(0, len(names), CHUNK):
-            part = names[start : start + CHUNK]
-            computed = values(part)
-            pipe = _client().pipeline(transaction=False)
-            for name in part:
-                check_id, group_id, _ = computed[name]
-                forget_script(keys=[key(name)], args=[check_id, group_id], client=pipe)
-            pipe.execute()
-
-    _run(write)
+    _each_chunk(
+        list(usernames),
+        lambda pipe, name, v: forget_script(keys=[key(name)], args=[v[0], v[1]], client=pipe),
+    )
 
 
 def values(usernames: list[str]) -> dict[str, tuple[int, int, str]]:
@@ -241,20 +241,11 @@ def refresh(usernames: Iterable[str]) -> None:
     the shape is not cached). Raises BackendError when Redis cannot be reached."""
     if not enabled():
         return
-    names = list(usernames)
     _, store = _scripts()
-
-    def write():
-        for start in range(0, len(names), CHUNK):
-            part = names[start : start + CHUNK]
-            computed = values(part)
-            pipe = _client().pipeline(transaction=False)
-            for name in part:
-                check_id, group_id, value = computed[name]
-                store(keys=[key(name)], args=[check_id, group_id, value], client=pipe)
-            pipe.execute()
-
-    _run(write)
+    _each_chunk(
+        list(usernames),
+        lambda pipe, name, v: store(keys=[key(name)], args=list(v), client=pipe),
+    )
 
 
 def group_members(groupnames: Iterable[str]) -> list[str]:
