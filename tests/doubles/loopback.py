@@ -3,6 +3,7 @@ loopback port, every request handed to the stand-in's `_handle(handler)`."""
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +29,14 @@ class Handler(BaseHTTPRequestHandler):
         self.server.standin._handle(self)
 
     do_POST = do_GET
+
+
+def answer(h: Handler, status: int, raw: bytes, content_type: str) -> None:
+    h.send_response(status)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(raw)))
+    h.end_headers()
+    h.wfile.write(raw)
 
 
 class LoopbackStandIn:
@@ -59,6 +68,14 @@ class LoopbackStandIn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    @staticmethod
+    def _json(h: Handler, status: int, payload) -> None:
+        answer(h, status, json.dumps(payload).encode(), "application/json")
+
+    @staticmethod
+    def _html(h: Handler, status: int, text: str) -> None:
+        answer(h, status, text.encode(), "text/html; charset=utf-8")
 
     @property
     def base_url(self) -> str:

@@ -287,21 +287,3 @@ button{{width:100%;padding:.9rem;font-size:1.1rem;margin:.3rem 0}}</style></head
 <button id="pending" name="transaction_status" value="pending">Bayar nanti (pending)</button>
 </form></body></html>""",
         )
-
-    @staticmethod
-    def _json(h: Handler, status: int, payload) -> None:
-        raw = json.dumps(payload).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(raw)))
-        h.end_headers()
-        h.wfile.write(raw)
-
-    @staticmethod
-    def _html(h: Handler, status: int, text: str) -> None:
-        raw = text.encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Content-Length", str(len(raw)))
-        h.end_headers()
-        h.wfile.write(raw)

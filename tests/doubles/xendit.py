@@ -266,12 +266,3 @@ class XenditStandIn(LoopbackStandIn):
         h.send_header("Content-Length", str(len(raw)))
         h.end_headers()
         h.wfile.write(raw)
-
-    @staticmethod
-    def _json(h: Handler, status: int, payload) -> None:
-        raw = json.dumps(payload).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(raw)))
-        h.end_headers()
-        h.wfile.write(raw)
