@@ -27,6 +27,10 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
 PRODUCTION = env_bool("ISPCARE_PRODUCTION")
 DEBUG = env_bool("ISPCARE_DEBUG", default=not PRODUCTION)
 # pytest sets PYTEST_VERSION before it imports anything: a bare `pytest tests/x.py` is a test run too.
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "ispcare.customers",
     "ispcare.billing",
     "ispcare.workorders",
+    "ispcare.helpdesk",
     "ispcare.demo",
 ]
 
@@ -345,6 +350,9 @@ RATE_LIMITS = {
     "webhook": (600, 60),
     "isolir_lookup": (20, 600),  # customer-number lookups on the isolir page
     "payment_link": (10, 600),  # online payment links a customer may create
+    "chat_start": (10, 3600),  # chats a visitor's address may start on the public site
+    "chat_upload": (20, 600),  # images sent in chat
+    "ticket_open": (10, 3600),  # tickets a customer may open from the portal
 }
 # Off in test runs (tests that check a limit switch it on); on everywhere else.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", not TESTING)
@@ -365,3 +373,34 @@ LOGGING = {
         },
     },
 }
+
+# Helpdesk (decision 0018). Business hours in WIB: (opening hour, closing hour, weekdays
+# with Monday = 0); Indonesian public holidays are closed. Chat outside them takes a
+# message that becomes a ticket.
+HELPDESK_HOURS = (
+    env_int("HELPDESK_OPEN_HOUR", 8),
+    env_int("HELPDESK_CLOSE_HOUR", 17),
+    tuple(int(d) for d in env_list("HELPDESK_WEEKDAYS", "0,1,2,3,4,5")),
+)
+# SLA targets in business minutes: "type:priority" -> (first response, resolution);
+# "*" matches any; the most specific key wins (type:priority, *:priority, type:*, *:*).
+HELPDESK_SLA = {
+    "fault:urgent": (15, 240),
+    "fault:high": (30, 360),
+    "fault:normal": (30, 540),
+    "fault:low": (60, 1080),
+    "complaint:*": (60, 1620),
+    "*:urgent": (15, 240),
+    "*:high": (30, 540),
+    "*:normal": (60, 1080),
+    "*:low": (240, 2700),
+    "*:*": (60, 1080),
+}
+HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 7)
+# Remind the assignee when a ticket has waited on the team this many business minutes.
+HELPDESK_FOLLOWUP_MINUTES = env_int("HELPDESK_FOLLOWUP_MINUTES", 240)
+HELPDESK_CHAT_IMAGE_MAX_BYTES = env_int("HELPDESK_CHAT_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+HELPDESK_CHAT_MESSAGE_MAX_CHARS = 2000
+# Per WebSocket connection: a burst of this many messages, refilled at this rate per second.
+HELPDESK_CHAT_BURST = env_int("HELPDESK_CHAT_BURST", 8)
+HELPDESK_CHAT_REFILL_PER_SECOND = float(os.environ.get("HELPDESK_CHAT_REFILL_PER_SECOND", "1"))

@@ -64,6 +64,16 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "network.view": frozenset({R.NOC, R.CUSTOMER_SERVICE, R.TECHNICIAN, R.MANAGER, R.ADMIN}),
     # Retry a pending network change now.
     "network.manage": frozenset({R.NOC, R.MANAGER, R.ADMIN}),
+    # Helpdesk: read tickets (every staff member: technicians and NOC work faults too).
+    "helpdesk.view": frozenset(STAFF_ROLES),
+    # Answer live chat: the agent console, claim and transfer conversations.
+    "helpdesk.chat": frozenset({R.CUSTOMER_SERVICE, R.MANAGER, R.ADMIN}),
+    # Work tickets: open them from a call, post updates and ETAs, move their status.
+    "helpdesk.work": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.TECHNICIAN, R.MANAGER, R.ADMIN}),
+    # Assign tickets (one or many) and send a technician on a repair visit.
+    "helpdesk.assign": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.MANAGER, R.ADMIN}),
+    # Supervise: the SLA breach list, escalations, canned replies.
+    "helpdesk.supervise": frozenset({R.MANAGER, R.ADMIN}),
     # API tokens and staff accounts.
     "accounts.manage": frozenset({R.ADMIN}),
 }

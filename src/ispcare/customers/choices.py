@@ -50,6 +50,8 @@ class EventKind(models.TextChoices):
     STATE_CHANGED = "state_changed", _("Service state changed")
     INSTALLATION_SCHEDULED = "installation_scheduled", _("Installation scheduled")
     INSTALLATION_COMPLETED = "installation_completed", _("Installation completed")
+    REPAIR_SCHEDULED = "repair_scheduled", _("Repair visit scheduled")
+    REPAIR_COMPLETED = "repair_completed", _("Repair visit completed")
     EQUIPMENT_INSTALLED = "equipment_installed", _("Equipment installed")
     INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")

@@ -33,6 +33,8 @@ class WorkOrder(TimeStamped):
         verbose_name=_("technician"),
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # What the technician goes for (a repair visit's fault, as the helpdesk described it).
+    problem = models.TextField(_("problem"), blank=True)
     result = models.TextField(_("result"), blank=True)
 
     class Meta:

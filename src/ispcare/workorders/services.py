@@ -206,3 +206,89 @@ def installation_cancel(*, subscription_id: int, actor: Any, reason: str) -> Sub
         )
         installation_invoice_void_unpaid(subscription=sub, actor=actor, reason=reason)
     return sub
+
+
+def repair_schedule(
+    *, subscription_id: int, technician_id: int, date: dt.date, problem: str, actor: Any
+) -> WorkOrder:
+    """Send a technician to the subscriber (the helpdesk's fault escalation): the repair
+    visit lands on the technician's phone queue next to installations. A second call while
+    a visit is still scheduled moves it (one open repair per subscription)."""
+    problem = (problem or "").strip()
+    fields: dict[str, list] = {}
+    if date < timezone.localdate():
+        fields["date"] = [_("Choose today or a later date.")]
+    if len(problem) < 5:
+        fields["problem"] = [_("Describe what the technician should look at.")]
+    if fields:
+        raise ValidationFailed(_("Check the visit."), fields=fields)
+    tech = _technician(technician_id)
+    with transaction.atomic():
+        sub = (
+            Subscription.objects.select_for_update()
+            .select_related("customer")
+            .get(pk=subscription_id)
+        )
+        order = WorkOrder.objects.filter(
+            subscription=sub, kind=WorkOrderKind.REPAIR, status=WorkOrderStatus.SCHEDULED
+        ).first()
+        if order:
+            order.scheduled_date, order.technician, order.problem = date, tech, problem
+            order.save(update_fields=["scheduled_date", "technician", "problem", "updated_at"])
+        else:
+            order = WorkOrder.objects.create(
+                kind=WorkOrderKind.REPAIR,
+                customer=sub.customer,
+                subscription=sub,
+                scheduled_date=date,
+                technician=tech,
+                problem=problem,
+            )
+        event_record(
+            customer=sub.customer,
+            subscription=sub,
+            kind=EventKind.REPAIR_SCHEDULED,
+            actor=actor,
+            data={
+                "date": date.isoformat(),
+                "technician": tech.get_full_name() or tech.username,
+                "work_order": order.pk,
+            },
+        )
+    return order
+
+
+def repair_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder:
+    """Record what the technician found and did; the job leaves the queue."""
+    result = (result or "").strip()
+    if len(result) < 5:
+        raise ValidationFailed(
+            _("Describe what was found and done."),
+            fields={"result": [_("Describe what was found and done.")]},
+        )
+    with transaction.atomic():
+        order = (
+            WorkOrder.objects.select_for_update()
+            .select_related("customer", "subscription")
+            .get(pk=work_order_id)
+        )
+        if order.kind != WorkOrderKind.REPAIR or order.status != WorkOrderStatus.SCHEDULED:
+            raise Conflict(
+                _("This job is already %(status)s.")
+                % {"status": order.get_status_display().lower()},
+                code="work_order.not_open",
+            )
+        order.status, order.completed_at, order.result = (
+            WorkOrderStatus.COMPLETED,
+            timezone.now(),
+            result,
+        )
+        order.save(update_fields=["status", "completed_at", "result", "updated_at"])
+        event_record(
+            customer=order.customer,
+            subscription=order.subscription,
+            kind=EventKind.REPAIR_COMPLETED,
+            actor=actor,
+            data={"work_order": order.pk},
+        )
+    return order
