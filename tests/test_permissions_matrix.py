@@ -26,6 +26,7 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ispcare.accounts.roles import CAPABILITIES, Role
 from ispcare.billing.choices import InvoiceKind
@@ -51,6 +52,8 @@ NAMESPACES = (
     "billing_online",
     "notifications",
     "network",
+    "helpdesk",
+    "portal_helpdesk",
 )
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}
@@ -64,8 +67,14 @@ OBJECT_FOR_ARG = {
     "work_order_pk": "work_order",
     "payment_pk": "payment",
     "link_pk": "payment_link",
+    "ticket_pk": "ticket",
+    "conversation_pk": "conversation",
 }
 OBJECT_FOR_PK = (  # first match wins
+    ("ticket", "ticket"),
+    ("conversation", "conversation"),
+    ("chat", "conversation"),
+    ("saved_view", "saved_view"),
     ("bulk", "bulk"),
     ("outbox", "notification"),
     ("retry", "pending_change"),  # network:retry (outbox_retry matched above)
@@ -213,6 +222,30 @@ class World:
         self.staff_objects["payment_link"] = self.others["payment_link"]
         self.own["payment"] = Payment.objects.filter(customer=self.mine_customer).first()
         self.others["payment"] = third_payment
+        self._helpdesk(other_customer)
+
+    def _helpdesk(self, other_customer) -> None:
+        """A ticket and a conversation of each customer; a saved view of every staff user."""
+        from ispcare.helpdesk.models import Conversation, SavedView
+        from ispcare.helpdesk.tickets import ticket_create
+
+        for objects, customer in ((self.own, self.mine_customer), (self.others, other_customer)):
+            objects["ticket"] = ticket_create(
+                kind="question", subject="Matrix", source="phone", customer_id=customer.pk
+            )
+            objects["conversation"] = Conversation.objects.create(
+                customer=customer, waiting_since=timezone.now()
+            )
+        self.staff_objects["ticket"] = self.others["ticket"]
+        self.staff_objects["conversation"] = self.others["conversation"]
+        for role, user in self.users.items():
+            if role != Role.CUSTOMER:
+                SavedView.objects.create(owner=user, name="Matrix", query="status=open")
+        # A staff route on a saved view uses the requesting user's own view: any of them
+        # answers for the matrix's purpose (others' views answer 404 to staff too).
+        self.staff_objects["saved_view"] = SavedView.objects.filter(
+            owner=self.users[Role.ADMIN]
+        ).first()
 
     def url(self, route: Route, objects: dict | None = None, missing: bool = False) -> str:
         objects = objects or self.staff_objects

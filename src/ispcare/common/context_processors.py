@@ -13,6 +13,9 @@ _NAV = {
     "network": "network.manage",
     "announce": "notifications.bulk",
     "templates": "notifications.templates",
+    "tickets": "helpdesk.view",
+    "chat": "helpdesk.chat",
+    "sla": "helpdesk.supervise",
 }
 
 
