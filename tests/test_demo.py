@@ -26,6 +26,7 @@ def test_demo_data(capsys, django_capture_on_commit_callbacks):
     _announcement_went_to_the_live_customers()
     _network_holds_the_subscribers()
     _two_months_of_billing()
+    _helpdesk_morning()
     _logins()
     _print_logins_lists_urls_and_every_role(capsys)
     _second_load_changes_nothing_and_says_so(capsys)
@@ -49,6 +50,19 @@ def _two_months_of_billing():
         ("isolation", "done"),
         ("reminders", "done"),
     }
+
+
+def _helpdesk_morning():
+    from ispcare.helpdesk.models import CannedReply, Ticket
+
+    assert CannedReply.objects.filter(shortcut="restart").exists()
+    fault = Ticket.objects.get(kind="fault")
+    assert fault.eta and fault.work_order.kind == "repair" and fault.status == "waiting_team"
+    assert fault.work_order.technician.username == "teknisi"
+    complaint = Ticket.objects.get(kind="complaint")
+    assert complaint.status == "closed" and complaint.contacts.exists()
+    assert Ticket.objects.get(kind="billing").status == "waiting_customer"
+    assert Ticket.objects.filter(customer=None, contact_phone__startswith="+62").exists()
 
 
 def _network_holds_the_subscribers():

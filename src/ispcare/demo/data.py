@@ -45,6 +45,7 @@ from ispcare.customers.services import (
     registration_reject,
     registration_submit,
 )
+from ispcare.demo import helpdesk as helpdesk_demo
 from ispcare.network.choices import NodeKind
 from ispcare.network.models import Nas, Node, RadAcct
 from ispcare.network.reconcile import reconcile
@@ -213,6 +214,7 @@ def load() -> Counter:
             made["announcements"] += 1
         if not Invoice.objects.filter(kind=InvoiceKind.MONTHLY).exists():
             made["monthly invoices"] += _billing(staff)
+        helpdesk_demo.load(staff, made)
     return +made  # drop zero counts
 
 
@@ -476,6 +478,7 @@ def print_logins(*, base_url: str, language: str = "id") -> None:
         ("Registration form", "/register/"),
         ("Customer portal", "/portal/"),
         ("Staff login", "/accounts/login/"),
+        ("Tickets (staff)", "/staff/helpdesk/tickets/"),
         ("Django admin", "/admin/"),
         ("API docs", "/api/v1/docs"),
         ("Health", "/health/"),
