@@ -383,7 +383,7 @@ HELPDESK_HOURS = (
     tuple(int(d) for d in env_list("HELPDESK_WEEKDAYS", "0,1,2,3,4,5")),
 )
 # SLA targets in business minutes: "type:priority" -> (first response, resolution);
-# "*" matches any; the most specific key wins (type:priority, *:priority, type:*, *:*).
+# "*" matches any; the most specific key wins (type:priority, type:*, *:priority, *:*).
 HELPDESK_SLA = {
     "fault:urgent": (15, 240),
     "fault:high": (30, 360),
