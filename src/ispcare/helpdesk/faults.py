@@ -44,7 +44,7 @@ def fault_context(ticket: Ticket) -> FaultContext:
 
 def _fault_locked(ticket_id: int) -> Ticket:
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("customer", "subscription")
         .filter(pk=ticket_id)
         .first()

@@ -182,7 +182,11 @@ def _assignee(user_id: int, errors: dict):
 
 def _locked(ticket_id: int) -> Ticket:
     try:
-        return Ticket.objects.select_for_update().select_related("customer").get(pk=ticket_id)
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=ticket_id)
+        )
     except Ticket.DoesNotExist:
         raise NotFound(_("No such ticket."), code="ticket.not_found") from None
 
