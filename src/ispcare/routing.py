@@ -1,3 +1,5 @@
 """WebSocket routes of every app (the helpdesk chat adds its consumers here)."""
 
-websocket_urlpatterns: list = []
+from ispcare.helpdesk.routing import websocket_urlpatterns as helpdesk_ws
+
+websocket_urlpatterns: list = [*helpdesk_ws]
