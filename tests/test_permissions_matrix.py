@@ -54,9 +54,16 @@ NAMESPACES = (
     "network",
     "helpdesk",
     "portal_helpdesk",
+    "helpdesk_chat",
+    "helpdesk_console",
 )
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}
+# The chat widget's endpoints: visitors have no account; each finds only the caller's own
+# conversation (by login or by the visitor key in the session), anything else is a 404.
+PUBLIC |= {
+    f"helpdesk_chat:{name}" for name in ("panel", "start", "history", "upload", "offline", "image")
+}
 
 # Which object a URL argument names: by argument, and for `pk` by a word in the route name.
 OBJECT_FOR_ARG = {

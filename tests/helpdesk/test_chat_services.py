@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 GIF = b"GIF89a" + b"\x00" * 32
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
-ALWAYS_OPEN = (0, 24, (0, 1, 2, 3, 4, 5, 6))
 
 
 def closed_now() -> tuple:
@@ -244,9 +243,9 @@ def test_offline_message_becomes_a_ticket(subscriber, settings):
     assert conv.messages.filter(body="Modem mati sejak sore").exists()
 
 
-def test_offline_message_refused_while_agents_are_in(subscriber, settings):
+def test_offline_message_refused_while_agents_are_in(subscriber, monkeypatch):
     customer, _sub = subscriber
-    settings.HELPDESK_HOURS = ALWAYS_OPEN
+    monkeypatch.setattr(sla, "is_open_now", lambda now: True)
     conv = chat.conversation_open_for_customer(customer_id=customer.pk)
     with pytest.raises(Conflict):
         chat.conversation_leave_message(conversation_id=conv.pk, body="x", author_kind="customer")
