@@ -56,6 +56,7 @@ NAMESPACES = (
     "portal_helpdesk",
     "helpdesk_chat",
     "helpdesk_console",
+    "helpdesk_sla",
 )
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}

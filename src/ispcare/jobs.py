@@ -82,3 +82,13 @@ def gateway_events_sweep() -> None:
     from ispcare.billing.online import gateway_events_apply_due
 
     gateway_events_apply_due()
+
+
+# Helpdesk.
+@db_periodic_task(crontab(minute="*"))
+def helpdesk_sla_sweep() -> None:
+    """Mark SLA breaches, escalate them to supervisors and remind whoever owes a ticket its
+    next step (set-based and idempotent: a minute missed is caught up by the next)."""
+    from ispcare.helpdesk.sla_jobs import sla_sweep
+
+    sla_sweep()

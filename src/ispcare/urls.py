@@ -18,6 +18,7 @@ urlpatterns = [
     path("chat/", include("ispcare.helpdesk.urls_chat")),
     path("staff/", include("ispcare.customers.urls_staff")),
     path("staff/work/", include("ispcare.workorders.urls")),
+    path("staff/helpdesk/sla/", include("ispcare.helpdesk.urls_sla")),
     path("staff/helpdesk/chat/", include("ispcare.helpdesk.urls_console")),
     path("staff/helpdesk/", include("ispcare.helpdesk.urls_staff")),
     path("staff/billing/reports/", include("ispcare.billing.urls_reports")),
