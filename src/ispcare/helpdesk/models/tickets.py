@@ -125,6 +125,9 @@ class Ticket(TimeStamped):
             models.Index(fields=["assignee", "status", "-updated_at"], name="tkt_assignee"),
             models.Index(fields=["kind", "status", "-updated_at"], name="tkt_kind"),
             models.Index(fields=["customer", "-created_at"], name="tkt_customer"),
+            # The staff list's priority and source filters (migration 0002).
+            models.Index(fields=["priority", "status", "-updated_at"], name="tkt_priority"),
+            models.Index(fields=["source", "status", "-updated_at"], name="tkt_source"),
             models.Index(fields=["-updated_at", "-id"], name="tkt_updated"),
             models.Index(
                 fields=["first_response_due"],
