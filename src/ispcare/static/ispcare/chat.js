@@ -120,6 +120,10 @@
     var lastTyping = 0;
     log.scrollTop = log.scrollHeight;
 
+    function showStatus(st) {
+      status.textContent = st === "closed" ? panel.dataset.tClosed
+        : (st === "waiting" && log.querySelector("li") ? panel.dataset.tWaiting : "");
+    }
     function readAll() {
       var last = log.querySelector("li:last-child");
       if (last && !document.hidden) sock.send({ action: "read", message: +last.dataset.id });
@@ -133,18 +137,20 @@
           log.textContent = "";
           f.messages.forEach(function (m) { addMessage(log, m, mine, agentRead); });
           panel.dataset.conversation = f.conversation.id;
-          if (f.conversation.status === "closed") status.textContent = panel.dataset.tClosed;
+          showStatus(f.conversation.status);
           readAll();
         } else if (f.event === "message") {
           addMessage(log, f.message, mine, agentRead);
           typing.hidden = true;
+          if (f.message.author_kind === "agent") status.textContent = "";
+          else if (mine.indexOf(f.message.author_kind) >= 0 && !status.textContent && !log.querySelector(".from-agent")) showStatus("waiting");
           if (mine.indexOf(f.message.author_kind) < 0) readAll();
         } else if (f.event === "typing" && f.who === "agent") {
           typingShow(typing);
         } else if (f.event === "read" && f.side === "agent") {
           agentRead = f.message; markTicks(log, agentRead);
-        } else if (f.event === "conversation" && f.conversation.status === "closed") {
-          status.textContent = panel.dataset.tClosed;
+        } else if (f.event === "conversation") {
+          showStatus(f.conversation.status);
         } else if (f.event === "error") {
           err.textContent = f.code === "rate_limited" ? panel.dataset.tRate : (f.message || f.code);
         }
@@ -261,6 +267,7 @@
       });
       empty.hidden = true; thread.hidden = false;
       root.classList.add("has-thread");
+      if (window.innerWidth < 1000) thread.scrollIntoView({ block: "start" });  // stacked on a phone
       sendFrame({ action: "open", conversation: id });
       loadContext();
     }
