@@ -9,6 +9,7 @@ from .billing.api import router as billing_router
 from .billing.api_account import router as billing_account_router
 from .common.api import ISPcareAPI
 from .customers.api import router as customers_router
+from .helpdesk.api import router as helpdesk_router
 from .workorders.api import router as workorders_router
 
 api = ISPcareAPI(
@@ -34,3 +35,4 @@ api.add_router("/", customers_router)
 api.add_router("/", workorders_router)
 api.add_router("/", billing_router)
 api.add_router("/", billing_account_router)
+api.add_router("/", helpdesk_router)

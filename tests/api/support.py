@@ -56,7 +56,7 @@ def registration_body(**overrides) -> dict:
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # with {app}, {customer}, {sub}, {order}, {invoice}
+    path: str  # with {app}, {customer}, {sub}, {order}, {invoice}, {ticket}, {conversation}
     capability: str | None  # None: public
     bad_body: dict | None = None  # a body that fails validation (POST only)
 
@@ -84,19 +84,36 @@ ENDPOINTS = [
     Endpoint("post", "/customers/{customer}/adjustments", "billing.adjust", {}),
     Endpoint("post", "/invoices/{invoice}/void", "billing.void", {}),
     Endpoint("get", "/billing/runs", "billing.reports"),
+    Endpoint("get", "/tickets", "helpdesk.view"),
+    Endpoint("post", "/tickets", "helpdesk.work", {}),
+    Endpoint("post", "/tickets/assign", "helpdesk.assign", {}),
+    Endpoint("get", "/tickets/{ticket}", "helpdesk.view"),
+    Endpoint("post", "/tickets/{ticket}/replies", "helpdesk.work", {"public": []}),
+    Endpoint("post", "/tickets/{ticket}/actions/resolve", "helpdesk.work", {"note": []}),
+    Endpoint("post", "/tickets/{ticket}/contacts", "helpdesk.work", {}),
+    Endpoint("post", "/tickets/{ticket}/complaint/solution", "helpdesk.work", {}),
+    Endpoint("get", "/conversations/{conversation}/messages", "helpdesk.chat"),
+    Endpoint("post", "/conversations/{conversation}/messages", "helpdesk.chat", {}),
 ]
 PROTECTED = [e for e in ENDPOINTS if e.capability]
 WITH_ID = [e for e in ENDPOINTS if "{" in e.path]
-MISSING_IDS = dict.fromkeys(("app", "customer", "sub", "order", "invoice"), 987654)
+MISSING_IDS = dict.fromkeys(
+    ("app", "customer", "sub", "order", "invoice", "ticket", "conversation"), 987654
+)
 
 
 def world(onboarding) -> dict:
     """One of everything the endpoints take an id of; returns the ids."""
     from ispcare.billing.models import Invoice
+    from ispcare.helpdesk.models import Conversation
+    from ispcare.helpdesk.tickets import ticket_create
 
     customer, sub, order = onboarding.scheduled()
     app = factories.submit()
+    ticket = ticket_create(kind="question", subject="Tanya", source="api", customer_id=customer.pk)
     return {
+        "ticket": ticket.pk,
+        "conversation": Conversation.objects.create(customer=customer).pk,
         "app": app.pk,
         "customer": customer.pk,
         "sub": sub.pk,

@@ -26,6 +26,11 @@ VALID_BODIES = {
     "/customers/{customer}/payments": {"amount": 1, "method": "cash", "reference": "TRF-2"},
     "/customers/{customer}/adjustments": {"amount": -1, "kind": "correction", "description": "x"},
     "/invoices/{invoice}/void": {"reason": "salah"},
+    "/tickets/{ticket}/replies": {"body": "Sudah kami cek"},
+    "/tickets/{ticket}/actions/resolve": {},
+    "/tickets/{ticket}/contacts": {"channel": "phone", "summary": "Sudah dijelaskan"},
+    "/tickets/{ticket}/complaint/solution": {"solution": "x", "action_taken": "y"},
+    "/conversations/{conversation}/messages": {"body": "Halo"},
 }
 
 
