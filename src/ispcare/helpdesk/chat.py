@@ -137,7 +137,7 @@ def image_check(upload: Any) -> tuple[str, str]:
 
 def _locked(conversation_id: int) -> Conversation:
     conv = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("customer", "claimed_by")
         .filter(pk=conversation_id)
         .first()
