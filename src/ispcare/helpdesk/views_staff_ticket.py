@@ -23,7 +23,7 @@ from ispcare.common.forms import errors_to_form
 from ispcare.workorders.choices import WorkOrderStatus
 
 from . import complaints, faults, selectors, tickets
-from .choices import TicketKind
+from .choices import TicketKind, TicketStatus
 from .forms import (
     AssignForm,
     ContactForm,
@@ -58,6 +58,15 @@ def _transitions(ticket: Ticket) -> list[dict[str, Any]]:
         reason = next((r for r in (g(ticket) for g in t.guards) if r), None)
         out.append({"action": action, "label": t.label, "refused": reason})
     return out
+
+
+def _labelled(updates) -> list:
+    """Status rows show the status's name, not its code."""
+    names = dict(TicketStatus.choices)
+    rows = list(updates)
+    for u in rows:
+        u.to_label = names.get(u.to_status, u.to_status)
+    return rows
 
 
 def _complaint(ticket: Ticket):
@@ -96,7 +105,7 @@ def _page(request, ticket: Ticket, bound: dict[str, Any] | None = None, status: 
     visit_open = bool(order and order.status == WorkOrderStatus.SCHEDULED)
     context = {
         "ticket": ticket,
-        "updates": selectors.timeline_of(ticket),
+        "updates": _labelled(selectors.timeline_of(ticket)),
         "timers": selectors.timers_of(ticket, now),
         "transitions": _transitions(ticket) if can_work else [],
         "forms": forms,
