@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 
 from ispcare.helpdesk import sla
+from ispcare.helpdesk.models import CannedReply
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, login, shot
 
@@ -89,6 +90,9 @@ def test_customer_and_agent_chat_live(open_page, settings, tmp_path):
     customer.user.set_password(PASSWORD)
     customer.user.save()
     agent = factories.staff_user("customer_service", first_name="Rina")
+    CannedReply.objects.create(
+        shortcut="cek", title="Cek", text_id="Mohon tunggu, kami cek.", text_en="Please wait."
+    )
 
     staff = open_page(DESKTOP)
     login(staff, agent.username, "pass-customer_service")
@@ -115,6 +119,10 @@ def test_customer_and_agent_chat_live(open_page, settings, tmp_path):
     expect(staff.locator('[data-list="mine"] .conv-item')).to_have_count(1)
     reply = staff.locator(".console-thread .chat-compose textarea")
     expect(reply).to_be_enabled()
+    reply.fill("/ce")  # a canned reply by its shortcut, in the conversation's language
+    expect(staff.locator(".canned-list")).to_contain_text("/cek")
+    reply.press("Enter")
+    expect(reply).to_have_value("Mohon tunggu, kami cek.")
     reply.fill("Baik, kami cek jaringan di area Anda.")
     reply.press("Enter")
 

@@ -24,15 +24,21 @@
 
   /* A socket that reconnects with a growing pause; `onopen` runs at every (re)connect. */
   function Socket(path, handlers) {
-    var self = this, pause = 500;
-    self.send = function (obj) {
+    var self = this, pause = 500, pending = [];
+    // Messages typed while (re)connecting wait and go out once the socket is open.
+    self.send = function (obj, keep) {
       if (self.ws && self.ws.readyState === 1) { self.ws.send(JSON.stringify(obj)); return true; }
+      if (keep) { pending.push(obj); return true; }
       return false;
     };
     function connect() {
       var ws = new WebSocket(wsUrl(path));
       self.ws = ws;
-      ws.onopen = function () { pause = 500; handlers.open && handlers.open(); };
+      ws.onopen = function () {
+        pause = 500;
+        handlers.open && handlers.open();
+        pending.splice(0).forEach(function (obj) { ws.send(JSON.stringify(obj)); });
+      };
       ws.onmessage = function (ev) { handlers.frame(JSON.parse(ev.data)); };
       ws.onclose = function (ev) {
         handlers.close && handlers.close(ev.code);
@@ -159,7 +165,7 @@
     function send() {
       var body = text.value.trim();
       if (!body) return;
-      if (sock.send({ action: "message", body: body })) { text.value = ""; err.textContent = ""; }
+      if (sock.send({ action: "message", body: body }, true)) { text.value = ""; err.textContent = ""; }
     }
     compose.addEventListener("submit", function (ev) { ev.preventDefault(); send(); });
     text.addEventListener("keydown", function (ev) {
@@ -378,7 +384,7 @@
       if (found.length) { insertCanned(found[0]); return; }  // "/salam" + Enter inserts, a second Enter sends
       var body = text.value.trim();
       if (!body || !current) return;
-      if (sendFrame({ action: "message", conversation: current, body: body })) { text.value = ""; err.textContent = ""; }
+      if (sock.send({ action: "message", conversation: current, body: body }, true)) { text.value = ""; err.textContent = ""; }
     }
     compose.addEventListener("submit", function (ev) { ev.preventDefault(); send(); });
     text.addEventListener("keydown", function (ev) {
