@@ -9,10 +9,6 @@ test-artifacts/.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -22,59 +18,6 @@ from tests import factories
 from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, login, shot
 
 PASSWORD = "rahasia-Kuat-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def asgi_server(transactional_db):
-    """uvicorn serving ispcare.asgi.application (and static files) in a thread of this
-    process, so it shares the test database; its URL."""
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from ispcare.asgi import application
-
-    port = _free_port()
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="websockets",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def open_page(browser, asgi_server):
-    contexts = []
-
-    def make(viewport=PHONE):
-        context = browser.new_context(
-            viewport=viewport, base_url=asgi_server, locale="id-ID", timezone_id="Asia/Jakarta"
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -15,20 +15,22 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ispcare.helpdesk import sla
 from ispcare.helpdesk.complaints import complaint_solution
 from ispcare.helpdesk.models import Ticket
 from ispcare.helpdesk.sla import WIB
 from ispcare.helpdesk.tickets import ticket_transition
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, login, shot
-from tests.e2e.test_chat import _agents_at_work, asgi_server, open_page  # noqa: F401
 from tests.helpdesk.support import complaint
 
 PASSWORD = "rahasia-Kuat-2026"
 
 
-def test_chat_fault_eta_and_complaint_closing(open_page, settings, tmp_path):  # noqa: F811
+def test_chat_fault_eta_and_complaint_closing(open_page, settings, tmp_path, monkeypatch):
     from playwright.sync_api import expect
+
+    monkeypatch.setattr(sla, "is_open_now", lambda now: True)  # agents are at work
 
     settings.MEDIA_ROOT = tmp_path
     customer, _sub = factories.Onboarding().active()

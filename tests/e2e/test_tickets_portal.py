@@ -19,7 +19,6 @@ from ispcare.accounts.models import ApiToken
 from ispcare.helpdesk.tickets import ticket_create, ticket_reply, ticket_transition
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, login, shot
-from tests.e2e.test_chat import asgi_server, open_page  # noqa: F401  (uvicorn: WebSockets)
 from tests.helpdesk.support import fault
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +50,7 @@ def _hhmm(eta: dt.datetime) -> str:
     return f"{eta.astimezone(WIB):%H:%M} WIB"
 
 
-def test_ticket_pages_on_phone_and_desktop(open_page):  # noqa: F811
+def test_ticket_pages_on_phone_and_desktop(open_page):
     customer = _customer()
     agent = factories.staff_user("customer_service", first_name="Rina")
     ticket, eta = _fault_with_eta(customer, agent)
@@ -116,7 +115,7 @@ def _no_horizontal_scroll(page) -> None:
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
 
 
-def test_the_estimate_changes_live_over_the_websocket(open_page, asgi_server):  # noqa: F811
+def test_the_estimate_changes_live_over_the_websocket(open_page, asgi_server):
     customer = _customer()
     agent = factories.staff_user("customer_service", first_name="Rina")
     ticket, eta = _fault_with_eta(customer, agent)
