@@ -354,6 +354,8 @@ RATE_LIMITS = {
     "chat_upload": (20, 600),  # images sent in chat
     "ticket_open": (10, 3600),  # tickets a customer may open from the portal
 }
+# Behind our own reverse proxy (deploy/nginx): rate limits key on X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 # Off in test runs (tests that check a limit switch it on); on everywhere else.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", not TESTING)
 
