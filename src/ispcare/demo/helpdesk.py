@@ -11,10 +11,15 @@ from collections import Counter
 from django.utils import timezone
 
 from ispcare.customers.models import Customer
-from ispcare.helpdesk.complaints import complaint_solution, contact_record
-from ispcare.helpdesk.faults import fault_escalate
 from ispcare.helpdesk.models import CannedReply, Ticket
-from ispcare.helpdesk.tickets import ticket_create, ticket_reply, ticket_transition
+from ispcare.helpdesk.services import (
+    complaint_solution,
+    contact_record,
+    fault_escalate,
+    ticket_create,
+    ticket_reply,
+    ticket_transition,
+)
 
 CANNED = [
     (
