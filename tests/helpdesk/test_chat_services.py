@@ -110,7 +110,7 @@ def test_non_image_and_oversized_refused(subscriber, settings):
     big = SimpleUploadedFile("big.png", PNG + b"\x00" * 100, content_type="image/png")
     with pytest.raises(ValidationFailed) as exc:
         chat.message_post(conversation_id=conv.pk, author_kind="customer", image=big)
-    assert "too large" in str(exc.value.fields["image"][0])
+    assert "terlalu besar" in str(exc.value.fields["image"][0])
     assert not ChatMessage.objects.exists()
 
 

@@ -43,7 +43,7 @@ def test_the_field_messages_are_indonesian_by_default(subscriber, agent):
     customer, _ = subscriber
     with pytest.raises(ValidationFailed) as err:
         complaint(customer, agent, complaint=complaint_record(impact=""))
-    assert str(err.value.fields["impact"][0]) == "Bidang ini tidak boleh kosong."
+    assert str(err.value.fields["impact"][0]) == "Kolom ini wajib diisi."
 
 
 def test_resolve_needs_the_solution_and_close_needs_the_customer_told(subscriber, agent):

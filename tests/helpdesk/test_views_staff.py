@@ -187,7 +187,7 @@ def test_bulk_assign_gives_the_picked_tickets_to_one_person(client, agent, subsc
     response = client.post(url, {"ids": [c.pk], "assignee": finance.pk, "next": "https://evil"})
     assert response["Location"] == LIST  # never an outside address
     assert Ticket.objects.get(pk=c.pk).assignee is None
-    assert any("staff" in str(m).lower() for m in get_messages(response.wsgi_request))
+    assert any("staf yang menangani tiket" in str(m) for m in get_messages(response.wsgi_request))
     # No ticket picked: a message, nothing changes.
     client.post(url, {"assignee": agent.pk})
     assert Ticket.objects.get(pk=c.pk).assignee is None
@@ -242,7 +242,7 @@ def test_a_complaint_without_its_complete_record_is_refused_field_by_field(staff
     assert response.status_code == 422
     form = response.context["form"]
     assert set(form.errors) >= {"what_happened", "since", "location", "impact", "contact"}
-    assert "tidak boleh kosong" in str(form.errors["what_happened"])  # Indonesian by default
+    assert "wajib diisi" in str(form.errors["what_happened"])  # Indonesian by default
     assert not Ticket.objects.exists()
     record = complaint_record()
     record["since"] = timezone.localtime(timezone.now() - dt.timedelta(days=1)).strftime(
