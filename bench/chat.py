@@ -17,7 +17,7 @@ chat keep customer -> agent latency low with 1,000 WebSocket connections?
     agent sockets time each message from send to arrival (p50, p99, max), and count
     the lost and the refused.
 
-    python bench/chat.py [--n 1000000] [--connections 1000] [--rate 100] [--seconds 30]
+    python bench/chat.py [--n 1000000] [--connections 1000] [--rate 30] [--seconds 30]
     python bench/chat.py --quick        # small, for the test suite
 
 Last line: {"bench": "chat", "connections": 1000, "p50_ms": ..., "p99_ms": ...,
@@ -52,9 +52,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=20, help="requests per list filter")
     p.add_argument("--connections", type=int, default=1000, help="WebSockets, agents included")
     p.add_argument("--agents", type=int, default=10, help="agent sockets among them")
-    p.add_argument("--rate", type=float, default=100.0, help="customer messages per second")
+    p.add_argument(
+        "--rate", type=float, default=30.0, help="customer messages per second (all together)"
+    )
     p.add_argument("--seconds", type=float, default=30.0, help="how long customers write")
     p.add_argument("--redis-db", type=int, default=13, help="scratch Redis database number")
+    p.add_argument(
+        "--redis-max-connections",
+        type=int,
+        default=0,
+        help="the server's Redis pool size (0: redis-py's default, 100 since redis-py 6)",
+    )
     p.add_argument("--skip-list", action="store_true", help="only the WebSockets")
     p.add_argument("--skip-ws", action="store_true", help="only the ticket list")
     p.add_argument("--quick", action="store_true", help="small sizes for the test suite")
@@ -135,7 +143,7 @@ SELECT t.created, t.created + interval '20 minutes', 'TKT/B/' || lpad(g::text, 7
          'Kecepatan turun malam hari','Ganti paket'])[1 + g %% 5] || ' #' || g,
   '', (ARRAY['chat','portal','phone','email'])[1 + g %% 4],
   %(first)s + (g %% %(customers)s), 'Pelanggan', '+6281300000000',
-  CASE WHEN g %% 7 = 0 THEN NULL ELSE (%(agents)s::bigint[])[1 + g %% cardinality(%(agents)s::bigint[])] END,
+  CASE WHEN g %% 7 = 0 THEN NULL ELSE (%(agents)s::bigint[])[1 + (g / 3) %% cardinality(%(agents)s::bigint[])] END,
   t.created + interval '1 hour', t.created + interval '1 day',
   CASE WHEN t.status IN ('new') THEN NULL ELSE t.created + interval '30 minutes' END,
   CASE WHEN t.status IN ('resolved','closed') THEN t.created + interval '5 hours' END,
@@ -364,7 +372,8 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
     cookie = sessions["cookie"]
     sent: dict[str, float] = {}
     latencies: list[float] = []
-    counts = {"refused": 0, "errors": 0, "duplicates": 0}
+    counts = {"refused": 0, "errors": 0, "duplicates": 0, "closed_early": 0, "customers_closed": 0}
+    finished = False
     seen: set[str] = set()
 
     async def connect(path: str, key: str, first_event: str):
@@ -381,6 +390,12 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
         return ws
 
     async def agent_reader(ws) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await agent_frames(ws)
+        if not finished:
+            counts["closed_early"] += 1  # the server closed an agent's socket
+
+    async def agent_frames(ws) -> None:
         async for raw in ws:
             frame = json.loads(raw)
             if frame.get("event") == "message":
@@ -394,10 +409,13 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
                         latencies.append((time.perf_counter() - at) * 1000)
 
     async def customer_reader(ws) -> None:
-        async for raw in ws:
-            frame = json.loads(raw)
-            if frame.get("event") == "error":
-                counts["refused" if frame.get("code") == "rate_limited" else "errors"] += 1
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame.get("event") == "error":
+                    counts["refused" if frame.get("code") == "rate_limited" else "errors"] += 1
+        if not finished:
+            counts["customers_closed"] += 1
 
     started = time.perf_counter()
     agents = [await connect("/ws/agent/", k, "hello") for k in sessions["agents"]]
@@ -431,6 +449,7 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
     drain_until = time.perf_counter() + 10
     while len(seen) < len(sent) and time.perf_counter() < drain_until:
         await asyncio.sleep(0.05)
+    finished = True
     for task in readers:
         task.cancel()
     await asyncio.gather(*(ws.close() for ws in [*agents, *customers]), return_exceptions=True)
@@ -446,6 +465,8 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
         "rate_limited": counts["refused"],
         "error_frames": counts["errors"],
         "duplicates": counts["duplicates"],
+        "agent_sockets_closed": counts["closed_early"],
+        "customer_sockets_closed": counts["customers_closed"],
         "rate_per_s": args.rate,
         "p50_ms": pct(lat, 50),
         "p99_ms": pct(lat, 99),
@@ -456,6 +477,8 @@ async def chat_load(args, port: int, sessions: dict) -> dict:
 def run_ws(args, sessions: dict, tmp: str) -> dict:
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     flush_redis(redis_url)
+    if args.redis_max_connections:
+        redis_url += f"?max_connections={args.redis_max_connections}"
     port = free_port()
     log = Path(tmp) / "uvicorn.log"  # the server's output stays out of the figure
     server = start_server(port, redis_url, log)
@@ -472,13 +495,17 @@ def run_ws(args, sessions: dict, tmp: str) -> dict:
             print(log.read_text()[-4000:], file=sys.stderr)
             raise
         result["server_peak_mb"] = server_peak_mb(server.pid)
+        text = log.read_text()
+        result["server_errors"] = text.count("Exception in ASGI application")
+        result["server_push_failures"] = text.count("channel layer push to")
+        result["redis_max_connections"] = args.redis_max_connections or "default"
     finally:
         server.terminate()
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-        flush_redis(redis_url)
+        flush_redis(redis_url.split("?")[0])
     return result
 
 

@@ -147,7 +147,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # No read timeout: redis-py 8 defaults to 5 s, which cuts the layer's blocking
+            # BZPOPMIN and kills idle consumers (channels_redis issue 422).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
     HUEY = {

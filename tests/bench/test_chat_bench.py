@@ -40,4 +40,6 @@ def test_chat_bench_quick():
     assert figure["messages_received"] == figure["messages_sent"]
     assert figure["messages_lost"] == 0 == figure["duplicates"]
     assert figure["rate_limited"] == 0 == figure["error_frames"]
+    assert figure["agent_sockets_closed"] == 0 == figure["customer_sockets_closed"]
+    assert figure["server_errors"] == 0 == figure["server_push_failures"]
     assert 0 < figure["p50_ms"] <= figure["p99_ms"] <= figure["max_ms"]
