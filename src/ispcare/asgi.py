@@ -22,3 +22,13 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Garbage collection in the web process (bench/chat.py, docs/performance.md): with 1,000
+# open WebSockets the heap is large and a full collection stops the event loop for
+# ~200 ms, every chat message in flight with it. What Django and the app loaded at start
+# is frozen (never scanned again), and collections run on bigger batches, so full
+# collections are rare; cyclic garbage is still collected.
+import gc  # noqa: E402
+
+gc.freeze()
+gc.set_threshold(50_000, 20, 100)

@@ -27,3 +27,24 @@ def supervisor(db):
 @pytest.fixture
 def technician(onboarding):
     return onboarding.technician
+
+
+@pytest.fixture(autouse=True)
+def _socket_pool_connections_closed():
+    """The sockets' database pool keeps a connection per thread (as in production); close
+    them after each test, so the test database can be dropped at the end of the run."""
+    yield
+    import threading
+
+    from django.db import connections
+
+    from ispcare.helpdesk.consumers import DB_POOL, DB_THREADS
+
+    barrier = threading.Barrier(DB_THREADS, timeout=10)
+
+    def close() -> None:
+        barrier.wait()  # one task per thread: every thread closes its own connection
+        connections.close_all()
+
+    for future in [DB_POOL.submit(close) for _ in range(DB_THREADS)]:
+        future.result()

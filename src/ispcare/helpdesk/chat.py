@@ -135,13 +135,20 @@ def image_check(upload: Any) -> tuple[str, str]:
 # --- writers -------------------------------------------------------------------------
 
 
-def _locked(conversation_id: int) -> Conversation:
-    conv = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("customer", "claimed_by")
-        .filter(pk=conversation_id)
-        .first()
+def _locked(
+    conversation_id: int, *, as_customer: int | None = None, as_visitor: str = ""
+) -> Conversation:
+    """The conversation, locked. `as_customer` / `as_visitor`: the caller writes as that
+    customer or visitor, and anyone else's conversation is not found (the socket's
+    ownership check, made in the same query as the lock)."""
+    rows = Conversation.objects.select_for_update(of=("self",)).select_related(
+        "customer", "claimed_by"
     )
+    if as_customer is not None:
+        rows = rows.filter(customer_id=as_customer)
+    elif as_visitor:
+        rows = rows.filter(visitor_key=as_visitor, customer__isnull=True)
+    conv = rows.filter(pk=conversation_id).first()
     if conv is None:
         raise NotFound(_("No such conversation."), code="chat.not_found")
     return conv
@@ -205,9 +212,12 @@ def message_post(
     author: Any = None,
     body: str = "",
     image: Any = None,
+    as_customer: int | None = None,
+    as_visitor: str = "",
 ) -> ChatMessage:
     """Store a message (plain text and/or one image), then push it to both sides; a
-    customer's first message puts the conversation in the queue."""
+    customer's first message puts the conversation in the queue. `as_customer` /
+    `as_visitor`: only into that customer's or visitor's own conversation."""
     body = str(body or "").strip()
     limit = settings.HELPDESK_CHAT_MESSAGE_MAX_CHARS
     errors: dict[str, list] = {}
@@ -219,7 +229,7 @@ def message_post(
         raise ValidationFailed(_("Check the message."), fields=errors)
     ext, ctype = image_check(image) if image is not None else ("", "")
     with transaction.atomic():
-        conv = _locked(conversation_id)
+        conv = _locked(conversation_id, as_customer=as_customer, as_visitor=as_visitor)
         if conv.status == CLOSED:
             raise Conflict(_("This conversation is closed."), code="chat.closed")
         if author_kind == AuthorKind.AGENT and conv.claimed_by_id != getattr(author, "pk", None):
@@ -317,11 +327,18 @@ def conversation_transfer(*, conversation_id: int, actor: Any, to_user_id: Any) 
     return conv
 
 
-def conversation_mark_read(*, conversation_id: int, side: str, message_id: int) -> Conversation:
+def conversation_mark_read(
+    *,
+    conversation_id: int,
+    side: str,
+    message_id: int,
+    as_customer: int | None = None,
+    as_visitor: str = "",
+) -> Conversation:
     """Remember the last message one side has seen (the other side shows ticks)."""
     field = "agent_read_id" if side == "agent" else "customer_read_id"
     with transaction.atomic():
-        conv = _locked(conversation_id)
+        conv = _locked(conversation_id, as_customer=as_customer, as_visitor=as_visitor)
         last = (
             conv.messages.filter(pk__lte=int(message_id))
             .order_by("-id")
