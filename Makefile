@@ -57,6 +57,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/onboarding.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/billing_run.py
+	$(BIN)/python bench/chat.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts
