@@ -79,8 +79,8 @@ OBJECT_FOR_ARG = {
     "conversation_pk": "conversation",
 }
 OBJECT_FOR_PK = (  # first match wins
+    ("conversation", "conversation"),  # before "ticket": conversation_ticket names a chat
     ("ticket", "ticket"),
-    ("conversation", "conversation"),
     ("chat", "conversation"),
     ("saved_view", "saved_view"),
     ("bulk", "bulk"),
