@@ -43,6 +43,26 @@ def _technician(technician_id: int):
     return tech
 
 
+def _open_job(work_order_id: int, kind: str, *related: str) -> WorkOrder:
+    """The scheduled job of `kind`, locked; a finished or cancelled one is a Conflict."""
+    order = WorkOrder.objects.select_for_update().select_related(*related).get(pk=work_order_id)
+    if order.kind != kind or order.status != WorkOrderStatus.SCHEDULED:
+        raise Conflict(
+            _("This job is already %(status)s.") % {"status": order.get_status_display().lower()},
+            code="work_order.not_open",
+        )
+    return order
+
+
+def _mark_completed(order: WorkOrder, result: str) -> None:
+    order.status, order.completed_at, order.result = (
+        WorkOrderStatus.COMPLETED,
+        timezone.now(),
+        result,
+    )
+    order.save(update_fields=["status", "completed_at", "result", "updated_at"])
+
+
 def installation_schedule(
     *, subscription_id: int, date: dt.date, technician_id: int, actor: Any
 ) -> WorkOrder:
@@ -128,17 +148,7 @@ def installation_complete(
     """In one transaction: equipment installed, initial payment, isolated, deposit invoice
     issued; `node_id` says where in the network the subscriber now hangs (OLT, AP)."""
     with transaction.atomic():
-        order = (
-            WorkOrder.objects.select_for_update()
-            .select_related("subscription__plan")
-            .get(pk=work_order_id)
-        )
-        if order.kind != WorkOrderKind.INSTALLATION or order.status != WorkOrderStatus.SCHEDULED:
-            raise Conflict(
-                _("This job is already %(status)s.")
-                % {"status": order.get_status_display().lower()},
-                code="work_order.not_open",
-            )
+        order = _open_job(work_order_id, WorkOrderKind.INSTALLATION, "subscription__plan")
         invoice = installation_invoice_ensure(
             subscription=order.subscription, due_date=order.scheduled_date, actor=actor
         )
@@ -175,12 +185,7 @@ def installation_complete(
             reason=str(_("Installed; isolated until the deposit is paid")),
         )
         deposit_invoice_issue(subscription=order.subscription, actor=actor)
-        order.status, order.completed_at, order.result = (
-            WorkOrderStatus.COMPLETED,
-            timezone.now(),
-            result,
-        )
-        order.save(update_fields=["status", "completed_at", "result", "updated_at"])
+        _mark_completed(order, result)
         event_record(
             customer=order.customer,
             subscription=order.subscription,
@@ -267,23 +272,8 @@ def repair_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder
             fields={"result": [_("Describe what was found and done.")]},
         )
     with transaction.atomic():
-        order = (
-            WorkOrder.objects.select_for_update()
-            .select_related("customer", "subscription")
-            .get(pk=work_order_id)
-        )
-        if order.kind != WorkOrderKind.REPAIR or order.status != WorkOrderStatus.SCHEDULED:
-            raise Conflict(
-                _("This job is already %(status)s.")
-                % {"status": order.get_status_display().lower()},
-                code="work_order.not_open",
-            )
-        order.status, order.completed_at, order.result = (
-            WorkOrderStatus.COMPLETED,
-            timezone.now(),
-            result,
-        )
-        order.save(update_fields=["status", "completed_at", "result", "updated_at"])
+        order = _open_job(work_order_id, WorkOrderKind.REPAIR, "customer", "subscription")
+        _mark_completed(order, result)
         event_record(
             customer=order.customer,
             subscription=order.subscription,
