@@ -149,42 +149,38 @@ def _act(func, **kwargs) -> JsonResponse:
     return result
 
 
+def _conversation_action(request, pk: int, service, **kwargs) -> JsonResponse:
+    """Claim, transfer or close: the service's answer is the conversation's new state."""
+    conv = _conversation(request, pk)
+    return _act(
+        lambda: JsonResponse(
+            {
+                "conversation": chat.conversation_dict(
+                    service(conversation_id=conv.pk, actor=request.user, **kwargs)
+                )
+            }
+        )
+    )
+
+
 @capability_required(CAP)
 @require_POST
 def conversation_claim(request, pk: int):
-    conv = _conversation(request, pk)
-
-    def run():
-        c = chat.conversation_claim(conversation_id=conv.pk, actor=request.user)
-        return JsonResponse({"conversation": chat.conversation_dict(c)})
-
-    return _act(run)
+    return _conversation_action(request, pk, chat.conversation_claim)
 
 
 @capability_required(CAP)
 @require_POST
 def conversation_transfer(request, pk: int):
-    conv = _conversation(request, pk)
-
-    def run():
-        c = chat.conversation_transfer(
-            conversation_id=conv.pk, actor=request.user, to_user_id=request.POST.get("agent")
-        )
-        return JsonResponse({"conversation": chat.conversation_dict(c)})
-
-    return _act(run)
+    return _conversation_action(
+        request, pk, chat.conversation_transfer, to_user_id=request.POST.get("agent")
+    )
 
 
 @capability_required(CAP)
 @require_POST
 def conversation_close(request, pk: int):
-    conv = _conversation(request, pk)
-
-    def run():
-        c = chat.conversation_close(conversation_id=conv.pk, actor=request.user)
-        return JsonResponse({"conversation": chat.conversation_dict(c)})
-
-    return _act(run)
+    return _conversation_action(request, pk, chat.conversation_close)
 
 
 @capability_required(CAP)
