@@ -92,3 +92,23 @@ def helpdesk_sla_sweep() -> None:
     from ispcare.helpdesk.sla_jobs import sla_sweep
 
     sla_sweep()
+
+
+# Closing.
+@db_periodic_task(crontab(minute="10"))
+def closures_end_due() -> None:
+    """End the service of every termination whose end date has come: network access
+    disabled (RADIUS reject, session disconnected). Hourly, so the first run of the end
+    date (00:10 WIB) does it and a machine that was off catches up."""
+    from ispcare.closures.services import closures_end_due as end_due
+
+    end_due()
+
+
+@db_periodic_task(crontab(minute="40", hour="19"))
+def privacy_anonymise() -> None:
+    """Anonymise the personal data of customers closed longer than the retention period
+    (02:40 WIB, a quiet hour)."""
+    from ispcare.closures.privacy import privacy_anonymise_due
+
+    privacy_anonymise_due()

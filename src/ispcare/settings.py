@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ispcare.customers",
     "ispcare.billing",
     "ispcare.workorders",
+    "ispcare.closures",
     "ispcare.helpdesk",
     "ispcare.demo",
 ]
@@ -355,6 +356,8 @@ RATE_LIMITS = {
     "chat_start": (10, 3600),  # chats a visitor's address may start on the public site
     "chat_upload": (20, 600),  # images sent in chat
     "ticket_open": (10, 3600),  # tickets a customer may open from the portal
+    "closure_request": (5, 3600),  # termination requests from the portal
+    "data_export": (5, 3600),  # personal-data downloads from the portal
 }
 # Behind our own reverse proxy (deploy/nginx): rate limits key on X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
@@ -378,7 +381,7 @@ LOGGING = {
     },
 }
 
-# Helpdesk (decision 0018). Business hours in WIB: (opening hour, closing hour, weekdays
+# Helpdesk (decision 0017). Business hours in WIB: (opening hour, closing hour, weekdays
 # with Monday = 0); Indonesian public holidays are closed. Chat outside them takes a
 # message that becomes a ticket.
 HELPDESK_HOURS = (
@@ -408,3 +411,13 @@ HELPDESK_CHAT_MESSAGE_MAX_CHARS = 2000
 # Per WebSocket connection: a burst of this many messages, refilled at this rate per second.
 HELPDESK_CHAT_BURST = env_int("HELPDESK_CHAT_BURST", 8)
 HELPDESK_CHAT_REFILL_PER_SECOND = float(os.environ.get("HELPDESK_CHAT_REFILL_PER_SECOND", "1"))
+
+# Closing (decision 0018). Requests need this many days' notice at least (0: today).
+CLOSING_MIN_NOTICE_DAYS = env_int("CLOSING_MIN_NOTICE_DAYS", 0)
+# Where customers bring equipment back themselves, shown in the closing instructions.
+CLOSING_DROPOFF_ADDRESS = os.environ.get(
+    "CLOSING_DROPOFF_ADDRESS", "Kantor Vokasi.Net, Jl. Pendidikan No. 1 (Senin-Sabtu 08.00-17.00)"
+)
+# Personal data of closed customers is anonymised this many days after closing (UU PDP);
+# financial records stay under a pseudonym.
+PRIVACY_RETENTION_DAYS = env_int("PRIVACY_RETENTION_DAYS", 730)

@@ -74,6 +74,17 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "helpdesk.assign": frozenset({R.CUSTOMER_SERVICE, R.NOC, R.MANAGER, R.ADMIN}),
     # Supervise: the SLA breach list, escalations, canned replies.
     "helpdesk.supervise": frozenset({R.MANAGER, R.ADMIN}),
+    # Closing: the termination queue, pickups and drop-offs, settlement, win-back offers.
+    "closures.view": frozenset({R.CLOSING, R.CUSTOMER_SERVICE, R.FINANCE, R.MANAGER, R.ADMIN}),
+    "closures.work": frozenset({R.CLOSING, R.MANAGER, R.ADMIN}),
+    # Check in returned equipment (the closing desk, and technicians on a pickup).
+    "closures.check_in": frozenset({R.CLOSING, R.TECHNICIAN, R.MANAGER, R.ADMIN}),
+    # Pay out a deposit refund.
+    "closures.refund": frozenset({R.FINANCE, R.CLOSING, R.MANAGER, R.ADMIN}),
+    # Write off what a closing customer still owes (with a reason): managers only.
+    "closures.write_off": frozenset({R.MANAGER, R.ADMIN}),
+    # Personal data: the anonymisation log; export a customer's data for them.
+    "privacy.view": frozenset({R.MANAGER, R.ADMIN}),
     # API tokens and staff accounts.
     "accounts.manage": frozenset({R.ADMIN}),
 }

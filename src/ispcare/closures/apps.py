@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClosuresConfig(AppConfig):
+    name = "ispcare.closures"
+    label = "closures"
+    verbose_name = _("Closing")
