@@ -96,13 +96,13 @@ def helpdesk_sla_sweep() -> None:
 
 # Closing.
 @db_periodic_task(crontab(minute="10"))
-def closures_end_due() -> None:
+def closures_sweep() -> None:
     """End the service of every termination whose end date has come: network access
     disabled (RADIUS reject, session disconnected). Hourly, so the first run of the end
     date (00:10 WIB) does it and a machine that was off catches up."""
-    from ispcare.closures.services import closures_end_due as end_due
+    from ispcare.closures.services import closures_sweep
 
-    end_due()
+    closures_sweep()
 
 
 @db_periodic_task(crontab(minute="40", hour="19"))

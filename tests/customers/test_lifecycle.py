@@ -29,6 +29,10 @@ TABLE = {
     ("close", S.AWAITING_DEPOSIT): S.CLOSED,
     ("close", S.ACTIVE): S.CLOSED,
     ("close", S.ISOLATED): S.CLOSED,
+    ("end", S.AWAITING_DEPOSIT): S.ENDED,
+    ("end", S.ACTIVE): S.ENDED,
+    ("end", S.ISOLATED): S.ENDED,
+    ("close", S.ENDED): S.CLOSED,
 }
 ACTIONS = sorted(MACHINE.transitions)
 ILLEGAL = [
@@ -129,6 +133,7 @@ ACCESS = {
     S.ISOLATED: AccessState.ISOLATED,
     S.CANCELLED: AccessState.DISABLED,
     S.CLOSED: AccessState.DISABLED,
+    S.ENDED: AccessState.DISABLED,
 }
 
 

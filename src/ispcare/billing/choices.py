@@ -33,6 +33,8 @@ class AdjustmentKind(models.TextChoices):
     COMPENSATION = "compensation", _("Compensation")
     CORRECTION = "correction", _("Correction")
     PLAN_CHANGE = "plan_change", _("Plan change")
+    EQUIPMENT = "equipment", _("Equipment damaged or not returned")
+    RETENTION = "retention", _("Loyalty offer")
 
 
 class PaymentMethod(models.TextChoices):
@@ -41,10 +43,21 @@ class PaymentMethod(models.TextChoices):
     QRIS = "qris", _("QRIS")
     MIDTRANS = "midtrans", _("Online (Midtrans)")
     XENDIT = "xendit", _("Online (Xendit)")
+    # Not money received: the closing applies the customer's deposit to what they owe,
+    # and a manager may write off the rest.
+    DEPOSIT = "deposit", _("Deposit applied")
+    WRITE_OFF = "write_off", _("Written off")
 
 
 # Methods staff record by hand; the gateways record theirs from verified notifications.
 MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.BANK_TRANSFER, PaymentMethod.QRIS)
+# Settlements that move no money: left out of cash reports.
+NON_CASH_METHODS = (PaymentMethod.DEPOSIT, PaymentMethod.WRITE_OFF)
+
+
+class RefundMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
 
 
 class Reminder(models.IntegerChoices):

@@ -155,9 +155,6 @@ def invoice_void(*, invoice_id: int, reason: str, actor: Any) -> Invoice:
     """Cancel an invoice issued in error (a manager, with a reason). What was paid on it
     goes back to the customer's credit and on to their other open invoices; credits and
     charges it carried wait for the next invoice again."""
-    from .dunning import overdue_restore
-    from .payments import credit_allocate
-
     reason = (reason or "").strip()
     if not has_capability(actor, "billing.void"):
         raise PermissionDenied(_("Only a manager can void an invoice."), code="forbidden")
@@ -166,6 +163,15 @@ def invoice_void(*, invoice_id: int, reason: str, actor: Any) -> Invoice:
             _("Say why the invoice is void."),
             fields={"reason": [_("Say why the invoice is void.")]},
         )
+    return invoice_void_locked(invoice_id=invoice_id, reason=reason, actor=actor)
+
+
+def invoice_void_locked(*, invoice_id: int, reason: str, actor: Any) -> Invoice:
+    """The void itself, for callers that checked who may do it (invoice_void) or act by
+    rule (the closing voids a deposit that was never paid)."""
+    from .dunning import overdue_restore
+    from .payments import credit_allocate
+
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         Customer.objects.select_for_update().get(pk=invoice.customer_id)

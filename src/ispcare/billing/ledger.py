@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from .choices import OPEN_STATUSES, InvoiceStatus
-from .models import Invoice, Payment
+from .models import Invoice, Payment, Refund
 
 
 @dataclass
 class Entry:
     when: dt.datetime
-    kind: str  # "invoice", "payment", "void"
+    kind: str  # "invoice", "payment", "void", "refund"
     reference: str
     description: str
     debit: int  # owed by the customer
@@ -42,6 +42,12 @@ def ledger(*, customer_id: int) -> list[Entry]:
     for p in Payment.objects.filter(customer_id=customer_id).order_by("received_at", "id"):
         entries.append(
             Entry(p.received_at, "payment", p.reference, p.get_method_display(), 0, p.amount)
+        )
+    # The credit part of a refund brings the customer's credit back to zero; the deposit
+    # part was never in the ledger (its invoice was paid like any other).
+    for r in Refund.objects.filter(customer_id=customer_id, from_credit__gt=0).order_by("paid_at"):
+        entries.append(
+            Entry(r.paid_at, "refund", r.reference, r.get_method_display(), r.from_credit, 0)
         )
     entries.sort(key=lambda e: e.when)
     running = 0

@@ -40,7 +40,7 @@ from ispcare.customers.choices import SubscriptionState
 from ispcare.customers.models import Customer
 
 from . import ledger as ledger_module
-from .choices import OPEN_STATUSES, InvoiceStatus, PaymentMethod
+from .choices import NON_CASH_METHODS, OPEN_STATUSES, InvoiceStatus, PaymentMethod
 from .models import Allocation, BillingRun, Invoice, Payment
 
 PAGE_SIZE = 50  # rows per page of the lists
@@ -492,7 +492,9 @@ def online_label() -> str:
 
 def payments_on(day: dt.date) -> QuerySet[Payment]:
     start, end = day_bounds(day)
-    return Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+    return Payment.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
+        method__in=NON_CASH_METHODS
+    )
 
 
 def daily_cash(*, day: dt.date) -> DailyCash:

@@ -6,3 +6,8 @@ class ClosuresConfig(AppConfig):
     name = "ispcare.closures"
     label = "closures"
     verbose_name = _("Closing")
+
+    def ready(self) -> None:
+        from .notices import register_templates
+
+        register_templates()

@@ -13,6 +13,9 @@ class SubscriptionState(models.TextChoices):
     AWAITING_DEPOSIT = "awaiting_deposit", _("Installed, isolated until the deposit is paid")
     ACTIVE = "active", _("Active")
     ISOLATED = "isolated", _("Isolated")
+    # Terminated on request: access disabled from the end date, the closing (equipment,
+    # settlement) still going on.
+    ENDED = "ended", _("Service ended, closing in progress")
     CANCELLED = "cancelled", _("Cancelled")
     CLOSED = "closed", _("Closed")
 
@@ -39,6 +42,16 @@ class EquipmentStatus(models.TextChoices):
     IN_STOCK = "in_stock", _("In stock")
     INSTALLED = "installed", _("Installed at a customer")
     RETURNED = "returned", _("Returned")
+    DAMAGED = "damaged", _("Returned damaged")
+    MISSING = "missing", _("Not returned (missing)")
+
+
+class EquipmentCondition(models.TextChoices):
+    """How a device came back from a customer at closing."""
+
+    GOOD = "good", _("Good")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")
 
 
 class EventKind(models.TextChoices):
@@ -62,3 +75,16 @@ class EventKind(models.TextChoices):
     PLAN_CHANGED = "plan_changed", _("Plan changed")
     CREDIT_ADDED = "credit_added", _("Credit or charge added")
     REMINDER_SENT = "reminder_sent", _("Payment reminder sent")
+    CLOSURE_REQUESTED = "closure_requested", _("Termination requested")
+    CLOSURE_CANCELLED = "closure_cancelled", _("Termination request cancelled")
+    CLOSURE_PROCESSED = "closure_processed", _("Termination request processed")
+    PICKUP_SCHEDULED = "pickup_scheduled", _("Equipment pickup scheduled")
+    EQUIPMENT_RETURNED = "equipment_returned", _("Equipment checked in")
+    SETTLEMENT_ISSUED = "settlement_issued", _("Settlement statement issued")
+    REFUND_PAID = "refund_paid", _("Deposit refund paid")
+    BALANCE_WRITTEN_OFF = "balance_written_off", _("Balance written off")
+    RETENTION_OFFERED = "retention_offered", _("Retention offer made")
+    RETENTION_ACCEPTED = "retention_accepted", _("Retention offer accepted")
+    RETENTION_DECLINED = "retention_declined", _("Retention offer declined")
+    DATA_EXPORTED = "data_exported", _("Personal data downloaded")
+    DATA_ANONYMISED = "data_anonymised", _("Personal data anonymised")

@@ -5,7 +5,11 @@
     active               --isolate-->               isolated           (e.g. overdue)
     isolated             --restore-->               active             (deposit recorded)
     pending_installation --cancel-->                cancelled
-    awaiting_deposit/active/isolated --close-->     closed
+    awaiting_deposit/active/isolated --end-->       ended              (terminated on request)
+    awaiting_deposit/active/isolated/ended --close--> closed
+
+`ended` and `closed` both disable access; `closed_at` is when the service stopped (the
+first of the two), which is what billing prorates the last period to.
 
 The network access state is derived from the lifecycle state in `access_state` only.
 """
@@ -56,7 +60,13 @@ MACHINE = Machine(
         Transition("restore", frozenset({S.ISOLATED}), S.ACTIVE, _("Restore"), (_needs_deposit,)),
         Transition("cancel", frozenset({S.PENDING_INSTALLATION}), S.CANCELLED, _("Cancel")),
         Transition(
-            "close", frozenset({S.AWAITING_DEPOSIT, S.ACTIVE, S.ISOLATED}), S.CLOSED, _("Close")
+            "end", frozenset({S.AWAITING_DEPOSIT, S.ACTIVE, S.ISOLATED}), S.ENDED, _("End service")
+        ),
+        Transition(
+            "close",
+            frozenset({S.AWAITING_DEPOSIT, S.ACTIVE, S.ISOLATED, S.ENDED}),
+            S.CLOSED,
+            _("Close"),
         ),
     ],
 )
@@ -109,7 +119,7 @@ def subscription_transition(
         sub.state, sub.state_changed_at, sub.state_reason = transition.target, now, reason[:200]
         sub.isolation_cause = cause if transition.target == S.ISOLATED else ""
         fields = ["state", "state_changed_at", "state_reason", "isolation_cause", "updated_at"]
-        if transition.target == S.CLOSED:
+        if transition.target in (S.ENDED, S.CLOSED) and sub.closed_at is None:
             sub.closed_at = now
             fields.append("closed_at")
         if transition.target == S.AWAITING_DEPOSIT:

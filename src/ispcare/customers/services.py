@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from ispcare.accounts.roles import Role
 from ispcare.common.errors import Conflict, Duplicate, ValidationFailed
 
-from .choices import ApplicationStatus, EquipmentStatus, EventKind, SubscriptionState
+from .choices import (
+    ApplicationStatus,
+    EquipmentCondition,
+    EquipmentStatus,
+    EventKind,
+    SubscriptionState,
+)
 from .coverage import address_in_coverage
 from .events import event_record
 from .lifecycle import subscription_transition
@@ -254,6 +260,59 @@ def equipment_install(*, subscription_id: int, serials: list[str], actor: Any) -
         kind=EventKind.EQUIPMENT_INSTALLED,
         actor=actor,
         data={"serials": serials},
+    )
+    return items
+
+
+# Where a device goes in the register when it comes back in each condition.
+_RETURN_STATUS = {
+    EquipmentCondition.GOOD: EquipmentStatus.IN_STOCK,
+    EquipmentCondition.DAMAGED: EquipmentStatus.DAMAGED,
+    EquipmentCondition.MISSING: EquipmentStatus.MISSING,
+}
+
+
+def equipment_return(
+    *, subscription_id: int, conditions: dict[int, str], actor: Any
+) -> list[Equipment]:
+    """Take devices of a closing subscription back into the register: a good one goes
+    back in stock (ready for the next installation), a damaged or missing one is marked
+    so. `conditions` maps each device id to good/damaged/missing; every device must be
+    installed at this subscription."""
+    items = list(
+        Equipment.objects.select_for_update().filter(
+            pk__in=list(conditions), subscription_id=subscription_id
+        )
+    )
+    found = {e.pk: e for e in items}
+    errors = [
+        _("Device %(id)s is not installed at this subscription.") % {"id": pk}
+        for pk in conditions
+        if pk not in found or found[pk].status != EquipmentStatus.INSTALLED
+    ]
+    errors += [
+        _("Choose the condition of %(serial)s.") % {"serial": found[pk].serial}
+        for pk, condition in conditions.items()
+        if pk in found and condition not in _RETURN_STATUS
+    ]
+    if not conditions:
+        errors.append(_("Check in at least one device."))
+    if errors:
+        raise ValidationFailed(errors[0], fields={"equipment": errors})
+    now = timezone.now()
+    for condition, status in _RETURN_STATUS.items():
+        ids = [pk for pk, c in conditions.items() if c == condition]
+        if ids:
+            # A good device leaves the subscription for stock; the closing keeps the history.
+            back = {"subscription": None} if condition == EquipmentCondition.GOOD else {}
+            Equipment.objects.filter(pk__in=ids).update(status=status, updated_at=now, **back)
+    sub = Subscription.objects.select_related("customer").get(pk=subscription_id)
+    event_record(
+        customer=sub.customer,
+        subscription=sub,
+        kind=EventKind.EQUIPMENT_RETURNED,
+        actor=actor,
+        data={"items": {found[pk].serial: c for pk, c in conditions.items()}},
     )
     return items
 

@@ -1,4 +1,5 @@
-"""Schedule and complete installations: equipment, initial payment, isolated until deposit."""
+"""Schedule and complete technician jobs: installations (equipment, initial payment,
+isolated until the deposit), repair visits, and equipment pickups at closing."""
 
 from __future__ import annotations
 
@@ -282,3 +283,64 @@ def repair_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder
             data={"work_order": order.pk},
         )
     return order
+
+
+def pickup_schedule(
+    *, subscription_id: int, technician_id: int, date: dt.date, note: str, actor: Any
+) -> WorkOrder:
+    """Send a technician to collect the ISP's equipment from a closing subscriber; a
+    second call while a pickup is scheduled moves it (one open pickup per subscription)."""
+    if date < timezone.localdate():
+        raise ValidationFailed(
+            _("Choose today or a later date."),
+            fields={"date": [_("Choose today or a later date.")]},
+        )
+    tech = _technician(technician_id)
+    note = (note or "").strip()
+    with transaction.atomic():
+        sub = (
+            Subscription.objects.select_for_update()
+            .select_related("customer")
+            .get(pk=subscription_id)
+        )
+        order, _created = WorkOrder.objects.update_or_create(
+            subscription=sub,
+            kind=WorkOrderKind.PICKUP,
+            status=WorkOrderStatus.SCHEDULED,
+            defaults={
+                "customer": sub.customer,
+                "scheduled_date": date,
+                "technician": tech,
+                "problem": note,
+            },
+        )
+        event_record(
+            customer=sub.customer,
+            subscription=sub,
+            kind=EventKind.PICKUP_SCHEDULED,
+            actor=actor,
+            data={
+                "date": date.isoformat(),
+                "technician": tech.get_full_name() or tech.username,
+                "work_order": order.pk,
+            },
+        )
+    return order
+
+
+def pickup_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder:
+    """The technician is back with the equipment (checked in by the closing): the job
+    leaves the queue."""
+    with transaction.atomic():
+        order = _open_job(work_order_id, WorkOrderKind.PICKUP)
+        _mark_completed(order, (result or "").strip())
+    return order
+
+
+def pickup_cancel(*, subscription_id: int, reason: str) -> int:
+    """The customer brought the equipment in, or stayed: no pickup any more."""
+    return WorkOrder.objects.filter(
+        subscription_id=subscription_id,
+        kind=WorkOrderKind.PICKUP,
+        status=WorkOrderStatus.SCHEDULED,
+    ).update(status=WorkOrderStatus.CANCELLED, result=reason[:1000], updated_at=timezone.now())
