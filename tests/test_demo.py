@@ -27,6 +27,7 @@ def test_demo_data(capsys, django_capture_on_commit_callbacks):
     _network_holds_the_subscribers()
     _two_months_of_billing()
     _helpdesk_morning()
+    _closing()
     _logins()
     _print_logins_lists_urls_and_every_role(capsys)
     _second_load_changes_nothing_and_says_so(capsys)
@@ -37,7 +38,8 @@ def _two_months_of_billing():
     from ispcare.billing.models import Adjustment, BillingRun, Invoice
 
     live = Subscription.objects.filter(state__in=["active", "isolated"])
-    assert Invoice.objects.filter(kind="monthly").count() == 2 * live.count() > 0
+    billed = Subscription.objects.filter(state__in=["active", "isolated", "ended"])
+    assert Invoice.objects.filter(kind="monthly").count() == 2 * billed.count() > 0
     ratna = live.get(customer__full_name="Ratna Sari")
     assert (ratna.state, ratna.isolation_cause) == ("isolated", "overdue")
     owed = balance(customer_id=ratna.customer_id)
@@ -50,6 +52,20 @@ def _two_months_of_billing():
         ("isolation", "done"),
         ("reminders", "done"),
     }
+
+
+def _closing():
+    from ispcare.closures.models import Closure, EquipmentPrice
+
+    assert EquipmentPrice.objects.filter(kind="ont", damaged_charge__gt=0).exists()
+    fajar = Closure.objects.get(customer__full_name="Fajar Nugroho")
+    assert fajar.status == "in_progress"
+    pickup = WorkOrder.objects.get(subscription=fajar.subscription, kind="pickup")
+    assert pickup.status == "scheduled" and pickup.technician.username == "teknisi"
+    indah = Closure.objects.get(customer__full_name="Indah Permatasari")
+    assert indah.status == "settled" and indah.subscription.state == "ended"
+    settlement = indah.settlement
+    assert settlement.refund_due > 0 and settlement.balance_left == 0 and settlement.refund is None
 
 
 def _helpdesk_morning():
@@ -88,7 +104,7 @@ def _announcement_went_to_the_live_customers():
 
     bulk = BulkSend.objects.get(template_key="announcement")
     live = Customer.objects.filter(
-        subscriptions__state__in=["active", "isolated", "awaiting_deposit"]
+        subscriptions__state__in=["active", "isolated", "awaiting_deposit", "ended"]
     )
     assert bulk.total == live.distinct().count() > 0
     assert bulk.status == "done"  # delivered to the in-memory mailbox during the load
@@ -102,6 +118,7 @@ def _every_lifecycle_state_and_application_status():
         "active",
         "isolated",
         "cancelled",
+        "ended",
     }
     statuses = set(Application.objects.values_list("status", flat=True))
     assert statuses == {"submitted", "approved", "rejected"}

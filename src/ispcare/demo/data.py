@@ -45,6 +45,7 @@ from ispcare.customers.services import (
     registration_reject,
     registration_submit,
 )
+from ispcare.demo import closures as closures_demo
 from ispcare.demo import helpdesk as helpdesk_demo
 from ispcare.network.choices import NodeKind
 from ispcare.network.models import Nas, Node, RadAcct
@@ -161,6 +162,13 @@ PEOPLE = [
            ("ZTEGC8000003",)),
     Person("Eko Purnomo", "3404121511890001", "082242118809", "Jl. Damai No. 3",
            "Sinduharjo", "Ngaglik", "Sleman", "55581", "rumah-20", "cancelled"),
+    # Leaving (demo/closures.py): Fajar asked to stop, Indah's service has ended.
+    Person("Fajar Nugroho", "3404012504900003", "081578003312", "Jl. Affandi, Gg. Bima 5",
+           "Caturtunggal", "Depok", "Sleman", "55281", "rumah-20", "active",
+           ("ZTEGC8000004",)),
+    Person("Indah Permatasari", "3404016208950004", "085292114477", "Jl. Perumnas No. 31",
+           "Condongcatur", "Depok", "Sleman", "55283", "rumah-20", "active",
+           ("ZTEGC8000005",)),
 ]  # fmt: skip
 DEMO_CUSTOMER = "Dimas Saputra"  # gets a known portal password
 DEMO_RADIUS_SECRET = "vokasi-radius-demo"  # noqa: S105 - the demo router's, printed in the docs
@@ -215,6 +223,7 @@ def load() -> Counter:
         if not Invoice.objects.filter(kind=InvoiceKind.MONTHLY).exists():
             made["monthly invoices"] += _billing(staff)
         helpdesk_demo.load(staff, made)
+        closures_demo.load(staff, made)
     return +made  # drop zero counts
 
 
