@@ -281,8 +281,10 @@ def final_invoice_issue(*, subscription_id: int, until: dt.date, actor: Any) -> 
             kind=InvoiceKind.FINAL,
             description=str(_("Final invoice")),
             due_date=timezone.localdate() + dt.timedelta(days=settings.BILLING_DUE_DAYS),
-            period_start=start,
-            period_end=max(start, until),
+            # No stretch left to bill (a monthly run billed past the end date): no period,
+            # so it cannot collide with that run's invoice for the same period end.
+            period_start=start if until > start else None,
+            period_end=until if until > start else None,
         )
         if until > start:
             service_lines(draft, sub=sub, start=start, end=until)
