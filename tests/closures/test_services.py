@@ -300,3 +300,25 @@ def test_monthly_run_after_the_end_bills_only_until_the_end(subscriber, closing)
     services.closure_settle(closure_id=closure.pk, actor=closing)
     final = Invoice.objects.get(subscription=sub, kind="final")
     assert final.subtotal == 0 and final.period_end is None
+
+
+def test_an_ended_subscription_cannot_change_plan(subscriber, closing):
+    from ispcare.customers.models import Plan
+    from ispcare.customers.services import subscription_plan_change
+
+    customer, sub = subscriber
+    closure = _ended(sub, customer, closing)
+    other = Plan.objects.create(
+        code="cepat-50",
+        name="Cepat 50",
+        speed_mbps=50,
+        monthly_price=350_000,
+        installation_fee=250_000,
+        deposit=300_000,
+        radius_profile="cepat-50",
+    )
+    with pytest.raises(services.Conflict) as exc:
+        subscription_plan_change(subscription_id=sub.pk, plan_id=other.pk, actor=closing)
+    assert exc.value.code == "subscription.closed"
+    sub.refresh_from_db()
+    assert sub.plan_id != other.pk and closure.status == "ended"

@@ -423,7 +423,11 @@ def subscription_plan_change(*, subscription_id: int, plan_id: int, actor: Any) 
         .select_related("plan", "customer")
         .get(pk=subscription_id)
     )
-    if sub.state in (SubscriptionState.CLOSED, SubscriptionState.CANCELLED):
+    if sub.state in (
+        SubscriptionState.CLOSED,
+        SubscriptionState.CANCELLED,
+        SubscriptionState.ENDED,
+    ):
         raise Conflict(_("A closed subscription cannot change plan."), code="subscription.closed")
     if sub.plan_id == plan.pk:
         return sub
