@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "ispcare.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from .privacy import register as register_privacy
+
+        register_privacy()

@@ -9,5 +9,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from .notices import register_templates
+        from .privacy import register as register_privacy
 
         register_templates()
+        register_privacy()

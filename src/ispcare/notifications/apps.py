@@ -25,3 +25,7 @@ class NotificationsConfig(AppConfig):
                 ("{{ name }}", "{{ subject }}", "{{ text }}"),
             )
         )
+
+        from .privacy import register as register_privacy
+
+        register_privacy()

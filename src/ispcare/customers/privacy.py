@@ -1,0 +1,251 @@
+"""Personal data in customers: the customer record, their application(s), subscriptions,
+equipment and event history (decision 0019).
+
+Anonymised:
+- Customer and Application: the name becomes the pseudonym; NIK and phone (unique
+  columns) become "ANON" + the customer id, padded to fit; email, street, RT/RW and the
+  coordinates are emptied (street: REDACTED). Kelurahan, kecamatan, city and postcode stay:
+  an area, not a person, and what coverage and churn figures count. The customer number
+  and application reference stay (financial records and events carry them). Earlier
+  decided applications with the same NIK (a rejected one, say) are anonymised with them.
+- Subscription: the PPPoE password is replaced by a random one (the login is disabled
+  anyway); the free-text state reason is REDACTED; the PPPoE username is derived from the
+  customer number and stays, unless it is not (then "<derived>-<id>").
+- Event: kinds, states, times and the acting staff stay (the audit trail still reads);
+  the reason (free text) is REDACTED, and the customer's values are scrubbed out of the
+  "who" label and the data.
+Equipment and plan changes hold nothing personal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db.models import BigIntegerField, Q
+from django.utils.translation import gettext_lazy as _
+
+from ispcare.common.privacy import (
+    REDACTED,
+    ErasureBatch,
+    Subject,
+    case_on,
+    count_by,
+    plain,
+    rows,
+    section_register,
+)
+
+from .choices import ApplicationStatus
+from .models import Application, Customer, Equipment, Event, Subscription
+from .numbers import pppoe_username_for
+
+ADDRESS = ("street", "rt", "rw", "kelurahan", "kecamatan", "city", "postcode")
+COORDS = ("latitude", "longitude")
+
+
+def anon_nik(customer_id: int) -> str:
+    """Unique and 16 characters, never a real NIK (those are digits only)."""
+    return f"ANON{customer_id:012d}"
+
+
+def anon_phone(customer_id: int) -> str:
+    return f"ANON-{customer_id}"[:20]
+
+
+def export(subject: Subject) -> dict[str, Any]:
+    customer_id = subject.customer_id
+    customer = Customer.objects.select_related("application__plan").get(pk=customer_id)
+    data: dict[str, Any] = {
+        "customer": {
+            "number": customer.number,
+            "full_name": customer.full_name,
+            # The customer's own export shows their NIK in full: it is theirs.
+            "nik": customer.nik,
+            "phone": customer.phone,
+            "email": customer.email,
+            **{f: getattr(customer, f) for f in ADDRESS},
+            **{f: plain(getattr(customer, f)) for f in COORDS},
+            "language": customer.language,
+            "notify_channels": [c for c in customer.notify_channels.split(",") if c],
+            "created_at": plain(customer.created_at),
+        }
+    }
+    app = customer.application
+    if app is not None:
+        data["application"] = {
+            "reference": app.reference,
+            "full_name": app.full_name,
+            "nik": app.nik,
+            "phone": app.phone,
+            "email": app.email,
+            **{f: getattr(app, f) for f in ADDRESS},
+            **{f: plain(getattr(app, f)) for f in COORDS},
+            "plan": app.plan.code,
+            "preferred_date": plain(app.preferred_date),
+            "terms_accepted_at": plain(app.consent_at),
+            "status": app.status,
+            "submitted_at": plain(app.created_at),
+            "reviewed_at": plain(app.reviewed_at),
+            "rejection_reason": app.rejection_reason,
+        }
+    subs = Subscription.objects.filter(customer_id=customer_id).order_by("created_at", "pk")
+    data["subscriptions"] = rows(
+        subs,
+        "plan__code",
+        "plan__name",
+        "state",
+        "state_changed_at",
+        "state_reason",
+        "pppoe_username",
+        "installed_at",
+        "deposit_paid_at",
+        "activated_at",
+        "closed_at",
+        "created_at",
+    )
+    data["equipment"] = rows(
+        Equipment.objects.filter(subscription__customer_id=customer_id).order_by("pk"),
+        "kind",
+        "model_name",
+        "serial",
+        "status",
+        "installed_at",
+    )
+    # What happened on the record; who on the staff did it is their data, not the customer's.
+    data["events"] = rows(
+        Event.objects.filter(customer_id=customer_id).order_by("created_at", "pk"),
+        "created_at",
+        "kind",
+        "from_state",
+        "to_state",
+        "reason",
+        "data",
+    )
+    return data
+
+
+def anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
+    ids = batch.customer_ids
+    counts: dict[str, dict[int, int]] = {}
+    pseudonym = batch.per_subject(lambda s: s.pseudonym, id="pk")
+
+    # Applications: the customer's own, and earlier decided ones of the same person.
+    app_of = dict(
+        Customer.objects.filter(pk__in=ids, application__isnull=False).values_list(
+            "application_id", "pk"
+        )
+    )
+
+    def app_match(s):
+        q = Q(pk__in=[a for a, c in app_of.items() if c == s.customer_id])
+        if s.niks:
+            q |= Q(nik__in=s.niks, customer__isnull=True) & ~Q(status=ApplicationStatus.SUBMITTED)
+        return q
+
+    apps = Application.objects.filter(batch.any(app_match))
+    app_ids = dict(apps.annotate(_c=batch.owner_of(app_match)).values_list("pk", "_c"))
+
+    # Events first, while the names they may repeat are still known to the batch.
+    events = Event.objects.filter(Q(customer_id__in=ids) | Q(application_id__in=list(app_ids)))
+    counts["customers.Event"] = batch.scrub_rows(
+        events.filter(customer_id__in=ids),
+        ["actor_label"],
+        owner="customer_id",
+        json_columns=["data"],
+        redact=["reason"],
+    )
+    orphan = case_on("application_id", app_ids, BigIntegerField())
+    more = batch.scrub_rows(
+        events.filter(customer__isnull=True),
+        ["actor_label"],
+        owner=orphan,
+        json_columns=["data"],
+        redact=["reason"],
+    )
+    for cid, n in more.items():
+        counts["customers.Event"][cid] = counts["customers.Event"].get(cid, 0) + n
+
+    if app_ids:
+        app_rows = Application.objects.filter(pk__in=list(app_ids))
+        counts["customers.Application"] = count_by(
+            app_rows, case_on("pk", app_ids, BigIntegerField())
+        )
+        by_app = {a: batch.subjects[c] for a, c in app_ids.items()}
+        app_rows.update(
+            full_name=case_on("pk", {a: s.pseudonym for a, s in by_app.items()}),
+            nik=case_on("pk", {a: anon_nik(s.customer_id) for a, s in by_app.items()}),
+            phone=case_on("pk", {a: anon_phone(s.customer_id) for a, s in by_app.items()}),
+            email="",
+            street=REDACTED,
+            rt="",
+            rw="",
+            latitude=None,
+            longitude=None,
+        )
+        app_rows.exclude(rejection_reason="").update(rejection_reason=REDACTED)
+
+    customers = Customer.objects.filter(pk__in=ids)
+    counts["customers.Customer"] = count_by(customers, "pk")
+    customers.update(
+        full_name=pseudonym,
+        nik=batch.per_subject(lambda s: anon_nik(s.customer_id), id="pk"),
+        phone=batch.per_subject(lambda s: anon_phone(s.customer_id), id="pk"),
+        email="",
+        street=REDACTED,
+        rt="",
+        rw="",
+        latitude=None,
+        longitude=None,
+        # Nothing goes out to addresses that are gone: the portal inbox only.
+        notify_channels="",
+    )
+
+    subs = Subscription.objects.filter(customer_id__in=ids)
+    counts["customers.Subscription"] = count_by(subs, "customer_id")
+    sub_ids = list(subs.values_list("pk", flat=True))
+    subs.update(pppoe_password=case_on("pk", {pk: secrets.token_urlsafe(12) for pk in sub_ids}))
+    subs.exclude(state_reason="").update(state_reason=REDACTED)
+    for pk, username, cid in subs.values_list("pk", "pppoe_username", "customer_id"):
+        derived = pppoe_username_for(batch.subjects[cid].label)
+        if username != derived:  # not made from the number: it may hold a name
+            Subscription.objects.filter(pk=pk).update(pppoe_username=f"{derived}-{pk}"[:64])
+    return counts
+
+
+def register() -> None:
+    section_register(
+        name="customers",
+        label=_("Customer record"),
+        order=30,
+        exporter=export,
+        anonymiser=anonymise,
+        columns={
+            "customers.Customer": (
+                "full_name",
+                "nik",
+                "phone",
+                "email",
+                "street",
+                "rt",
+                "rw",
+                "latitude",
+                "longitude",
+                "notify_channels",
+            ),
+            "customers.Application": (
+                "full_name",
+                "nik",
+                "phone",
+                "email",
+                "street",
+                "rt",
+                "rw",
+                "latitude",
+                "longitude",
+                "rejection_reason",
+            ),
+            "customers.Subscription": ("pppoe_password", "state_reason"),
+            "customers.Event": ("reason", "actor_label", "data"),
+        },
+    )
