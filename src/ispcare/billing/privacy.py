@@ -95,7 +95,7 @@ def export(subject: Subject) -> dict[str, Any]:
             "amount",
             "description",
             "created_at",
-            "invoice__number",
+            invoice="invoice__number",
         ),
         "refunds": rows(
             Refund.objects.filter(customer_id=customer_id).order_by("paid_at", "pk"),

@@ -121,7 +121,8 @@ def customer_data_export(customer_id: int) -> dict[str, Any]:
         "controller": settings.ISP_NAME,
         "customer_number": subject.label,
     }
-    for section in sections():
+    # The customer record first, then the rest in the sections' order.
+    for section in sorted(sections(), key=lambda s: s.name != "customers"):
         for key, value in section.exporter(subject).items():
             if key in data:
                 raise RuntimeError(f"privacy section {section.name!r} repeats the key {key!r}")

@@ -1,6 +1,10 @@
-"""Portal: download my data (filled in by the privacy work)."""
+"""Portal: what we keep and for how long; download my data (always the caller's own)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_privacy
 
 app_name = "portal_privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_privacy.portal_privacy, name="home"),
+]

@@ -1,6 +1,11 @@
-"""Staff: what was anonymised and when (filled in by the privacy work)."""
+"""Staff: what was anonymised and when; a customer's data download on their request."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_privacy
 
 app_name = "privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_privacy.erasure_log, name="log"),
+    path("export/", views_privacy.customer_export, name="export"),
+]

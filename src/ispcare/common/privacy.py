@@ -108,7 +108,7 @@ def _phone_pattern(e164: str) -> str | None:
         return None
     body = r"[\s.\-()]*".join(national)
     # +62 812…, 62812…, 0812-…, (0812) …, or the bare 812… (not inside a longer number)
-    return rf"(?<!\d)(?:(?:\+?\s*62|0)[\s.\-()]*)?{body}(?!\d)"
+    return rf"(?<!\d)(?:\(?(?:(?:\+\s*)?62|0)[\s.\-()]*)?{body}(?!\d)"
 
 
 def _words_pattern(text: str) -> str:
@@ -356,6 +356,11 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def rows(queryset: QuerySet, *columns: str) -> list[dict[str, Any]]:
-    """The given columns of each row, JSON-ready."""
-    return [{k: plain(v) for k, v in row.items()} for row in queryset.values(*columns)]
+def rows(queryset: QuerySet, *columns: str, **renamed: str) -> list[dict[str, Any]]:
+    """The given columns of each row, JSON-ready; `renamed` as key=lookup
+    (plan="plan__code")."""
+    keys = {**{c: c for c in columns}, **{lookup: key for key, lookup in renamed.items()}}
+    return [
+        {keys[k]: plain(v) for k, v in row.items()}
+        for row in queryset.values(*columns, *renamed.values())
+    ]

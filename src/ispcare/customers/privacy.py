@@ -92,8 +92,6 @@ def export(subject: Subject) -> dict[str, Any]:
     subs = Subscription.objects.filter(customer_id=customer_id).order_by("created_at", "pk")
     data["subscriptions"] = rows(
         subs,
-        "plan__code",
-        "plan__name",
         "state",
         "state_changed_at",
         "state_reason",
@@ -103,6 +101,8 @@ def export(subject: Subject) -> dict[str, Any]:
         "activated_at",
         "closed_at",
         "created_at",
+        plan="plan__code",
+        plan_name="plan__name",
     )
     data["equipment"] = rows(
         Equipment.objects.filter(subscription__customer_id=customer_id).order_by("pk"),
