@@ -7,6 +7,7 @@ openapi.json is regenerated with `ispcare export_openapi` (a test diffs it).
 from .accounts.api_auth import BearerToken
 from .billing.api import router as billing_router
 from .billing.api_account import router as billing_account_router
+from .closures.api import router as closures_router
 from .common.api import ISPcareAPI
 from .customers.api import router as customers_router
 from .helpdesk.api import router as helpdesk_router
@@ -36,3 +37,4 @@ api.add_router("/", workorders_router)
 api.add_router("/", billing_router)
 api.add_router("/", billing_account_router)
 api.add_router("/", helpdesk_router)
+api.add_router("/", closures_router)
