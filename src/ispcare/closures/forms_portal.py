@@ -27,13 +27,13 @@ def earliest_end_date() -> dt.date:
 
 class ClosureRequestForm(forms.Form):
     end_date = forms.DateField(
-        label=_("Last day of service"),
+        label=_("End date of the service"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Your internet works as usual until this day."),
+        help_text=_("Your internet is switched off on this day; until then it works as usual."),
         error_messages={
-            "required": _("Enter the last day of service."),
-            "invalid": _("Enter the last day of service."),
+            "required": _("Choose the day the service ends."),
+            "invalid": _("Choose the day the service ends."),
         },
     )
     reason = forms.ChoiceField(
