@@ -262,3 +262,26 @@ def test_the_job_works_in_batches(world, django_capture_on_commit_callbacks):
     assert PersonalDataErasure.objects.count() == 2
     for p in world["due"]:
         assert hits(p) == set()
+
+
+def test_a_staff_member_with_the_same_first_name_keeps_their_label(
+    world, staff, django_capture_on_commit_callbacks
+):
+    from ispcare.accounts.roles import Role
+    from ispcare.customers.events import event_record
+
+    target = world["due"][0]
+    namesake = staff(Role.MANAGER, first_name="Wiwik", last_name="Staf")
+    event = event_record(
+        customer=target.customer, kind=EventKind.NODE_CHANGED, actor=namesake, reason="x"
+    )
+    label = event.actor_label
+    assert label.startswith("Wiwik Staf")
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy_anonymise_due()
+    event.refresh_from_db()
+    assert event.actor_label == label and event.actor == namesake
+    assert event.reason == REDACTED
+    # The customer's own actions lose their name ("<name> (Pendaftar)" -> pseudonym).
+    submitted = Event.objects.get(customer=target.customer, kind=EventKind.APPLICATION_SUBMITTED)
+    assert submitted.actor_label.startswith(pseudonym_for(target.customer.number))

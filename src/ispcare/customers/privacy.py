@@ -29,6 +29,7 @@ from ispcare.common.privacy import (
     REDACTED,
     ErasureBatch,
     Subject,
+    add_counts,
     case_on,
     count_by,
     plain,
@@ -146,25 +147,27 @@ def anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
     apps = Application.objects.filter(batch.any(app_match))
     app_ids = dict(apps.annotate(_c=batch.owner_of(app_match)).values_list("pk", "_c"))
 
-    # Events first, while the names they may repeat are still known to the batch.
-    events = Event.objects.filter(Q(customer_id__in=ids) | Q(application_id__in=list(app_ids)))
-    counts["customers.Event"] = batch.scrub_rows(
-        events.filter(customer_id__in=ids),
-        ["actor_label"],
-        owner="customer_id",
-        json_columns=["data"],
-        redact=["reason"],
-    )
-    orphan = case_on("application_id", app_ids, BigIntegerField())
-    more = batch.scrub_rows(
-        events.filter(customer__isnull=True),
-        ["actor_label"],
-        owner=orphan,
-        json_columns=["data"],
-        redact=["reason"],
-    )
-    for cid, n in more.items():
-        counts["customers.Event"][cid] = counts["customers.Event"].get(cid, 0) + n
+    # Events: the free-text reason goes and the customer's values are scrubbed out of
+    # the data; out of the "who" label only where they acted themselves (an applicant, the
+    # customer in the portal): a staff member's label stays, even with a shared name.
+    own = Q(actor__isnull=True) | Q(actor_id__in=batch.user_ids)
+    for rows_, owner in (
+        (Event.objects.filter(customer_id__in=ids), "customer_id"),
+        (
+            Event.objects.filter(customer__isnull=True, application_id__in=list(app_ids)),
+            case_on("application_id", app_ids, BigIntegerField()),
+        ),
+    ):
+        add_counts(
+            counts,
+            "customers.Event",
+            batch.scrub_rows(rows_, owner=owner, json_columns=["data"], redact=["reason"]),
+        )
+        add_counts(
+            counts,
+            "customers.Event.actor_label",
+            batch.scrub_rows(rows_.filter(own), ["actor_label"], owner=owner),
+        )
 
     if app_ids:
         app_rows = Application.objects.filter(pk__in=list(app_ids))
@@ -246,6 +249,7 @@ def register() -> None:
                 "rejection_reason",
             ),
             "customers.Subscription": ("pppoe_password", "state_reason"),
-            "customers.Event": ("reason", "actor_label", "data"),
+            "customers.Event": ("reason", "data"),
+            "customers.Event.actor_label": ("actor_label",),
         },
     )
