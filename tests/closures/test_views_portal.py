@@ -379,6 +379,20 @@ def test_declining_lets_the_closing_go_on(client, customer, sub, closing):
     assert closure.status == "requested"
 
 
+def test_accepting_after_the_service_ended_is_refused_clearly(client, customer, sub, closing):
+    closure = request(sub, customer.user)
+    offer = _offer(closure, closing)
+    services.closures_sweep(today=closure.end_date)
+    response = client.post(
+        url("offer_answer", closure.pk), {"offer": offer.pk, "accept": "1"}, follow=True
+    )
+    assert "msg-error" in text(response)
+    closure.refresh_from_db()
+    offer.refresh_from_db()
+    assert closure.status == "ended" and offer.outcome == "pending"
+    assert not customer.adjustments.exists()
+
+
 def test_an_offer_of_another_request_is_404(client, customer, sub, others):
     closure = request(sub, customer.user)
     _their_closure, their_offer = others

@@ -390,15 +390,16 @@ def offer_answer(request, pk: int):
         raise Http404
     offer = get_object_or_404(RetentionOffer, pk=int(raw), closure=closure)
     accept = request.POST.get("accept") == "1"
+    if offer.outcome != OfferOutcome.PENDING:
+        messages.error(request, _("This offer was already answered."))
+        return redirect("portal_closures:closure", pk=closure.pk)
+    if accept and closure.status not in (ClosureStatus.REQUESTED, ClosureStatus.IN_PROGRESS):
+        messages.error(request, _("This offer is no longer open: the service has already ended."))
+        return redirect("portal_closures:closure", pk=closure.pk)
     try:
         services.retention_offer_answer(offer_id=offer.pk, accept=accept, actor=request.user)
-    except Conflict as exc:
-        messages.error(
-            request,
-            _("This offer was already answered.")
-            if offer.outcome != OfferOutcome.PENDING
-            else exc.message,
-        )
+    except Conflict as exc:  # answered or moved on in the meantime
+        messages.error(request, exc.message)
     else:
         if accept:
             messages.success(
