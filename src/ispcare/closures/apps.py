@@ -9,5 +9,7 @@ class ClosuresConfig(AppConfig):
 
     def ready(self) -> None:
         from .notices import register_templates
+        from .privacy_closures import register
 
         register_templates()
+        register()
