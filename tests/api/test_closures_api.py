@@ -691,6 +691,13 @@ def test_price_list_read_and_replaced(client, key, prices):
             "prices.1.kind",
         ),
         ([{"kind": "ont", "damaged_charge": -1, "missing_charge": 2}], "prices.0.damaged_charge"),
+        (
+            [
+                {"kind": "modem", "damaged_charge": 1, "missing_charge": 2},
+                {"kind": "ont", "damaged_charge": 1, "missing_charge": 100_000_001},
+            ],
+            "prices.1.missing_charge",
+        ),
         ([{"kind": "fax", "damaged_charge": 1, "missing_charge": 2}], "prices.0.kind"),
         ([{"kind": "ont", "damaged_charge": 1}], "prices.0.missing_charge"),
         ("none", "prices"),

@@ -9,7 +9,6 @@ its token needs.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
@@ -18,11 +17,12 @@ from ispcare.accounts.api_auth import requires
 from ispcare.accounts.roles import Role
 from ispcare.common.api import AUTH_ERRORS, errors, field_names
 from ispcare.common.errors import ValidationFailed
+from ispcare.customers.choices import EquipmentKind
 from ispcare.customers.models import Subscription
 from ispcare.workorders.choices import WorkOrderKind, WorkOrderStatus
 from ispcare.workorders.models import WorkOrder
 
-from . import services
+from . import pricelist, services
 from .api_out import detail_out, summary_out
 from .api_schemas import (
     AnswerIn,
@@ -134,17 +134,16 @@ def prices_put(request, payload: PriceListIn):
         seen[price.kind] = n
     if fields:
         raise ValidationFailed(_("Check the price list."), fields=fields)
-    # TODO(lead): a closures service (equipment_prices_set) should do this write.
-    with transaction.atomic():
-        EquipmentPrice.objects.exclude(kind__in=list(seen)).delete()
-        for price in payload.prices:
-            EquipmentPrice.objects.update_or_create(
-                kind=price.kind,
-                defaults={
-                    "damaged_charge": price.damaged_charge,
-                    "missing_charge": price.missing_charge,
-                },
-            )
+    prices: dict[str, tuple[int, int] | None] = dict.fromkeys(EquipmentKind.values)
+    prices.update({p.kind: (p.damaged_charge, p.missing_charge) for p in payload.prices})
+    # The service names a field "<kind>_<damaged|missing>"; the request, prices.<n>.<field>.
+    renames = {
+        f"{kind}_{which}": f"prices.{n}.{which}_charge"
+        for kind, n in seen.items()
+        for which in ("damaged", "missing")
+    }
+    with field_names(**renames):
+        pricelist.equipment_prices_set(prices=prices, actor=request.auth)
     return list(EquipmentPrice.objects.order_by("kind"))
 
 
