@@ -26,7 +26,7 @@ class NoteForm(forms.Form):
     """Processing a request: an optional note for the record."""
 
     note = forms.CharField(
-        label=_("Note (optional, for the record)"),
+        label=_("Note for the record"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -87,7 +87,7 @@ class CheckInForm(forms.Form):
         error_messages={"required": _("Say how the equipment came back.")},
     )
     note = forms.CharField(
-        label=_("Note (optional)"),
+        label=_("Note"),
         required=False,
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -218,7 +218,10 @@ class ClosureRequestForm(forms.Form):
     )
     return_method = forms.ChoiceField(
         label=_("Equipment return"),
-        choices=ReturnMethod.choices,
+        choices=[
+            (ReturnMethod.PICKUP, _("A technician picks it up")),
+            (ReturnMethod.DROPOFF, _("The customer brings it to the office")),
+        ],
         initial=ReturnMethod.PICKUP,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how the equipment comes back.")},

@@ -93,7 +93,7 @@ def queue(request):
     tabs = [
         {
             "value": "",
-            "label": _("All open"),
+            "label": _("All open requests"),
             "count": figures.open,
             "on": f.status == "",
             "url": "?" + urlencode(keep) if keep else "?",
@@ -157,7 +157,10 @@ def _steps(closure: Closure, out: list, items: list) -> tuple[list[dict[str, Any
         else:
             when = getattr(closure, stamp)
             done = when is not None
-        steps.append({"key": key, "label": labels[key], "done": done, "when": when})
+        step = {"key": key, "label": labels[key], "done": done, "when": when}
+        if key == "ended" and not done:
+            step["planned"] = closure.end_date  # when the service will end
+        steps.append(step)
     if not stopped:
         current = next((s for s in steps if not s["done"]), None)
         if current is not None:
@@ -279,7 +282,10 @@ def _page(request, closure: Closure, bound: dict[str, Any] | None = None, status
         if can_refund
         else selectors.mask_account(closure.refund_account_number),
         "acts": acts,
-        "any_act": any(acts.values()),
+        # The side card holds these; offers and the pickup form live in their own cards.
+        "side_acts": any(
+            acts[a] for a in ("process", "check_in", "settle", "refund", "write_off", "close")
+        ),
         "settle_blocked": settle_blocked,
         "forms": forms,
         "due_now": due_now,
