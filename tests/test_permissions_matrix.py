@@ -57,6 +57,10 @@ NAMESPACES = (
     "helpdesk_chat",
     "helpdesk_console",
     "helpdesk_sla",
+    "closures",
+    "portal_closures",
+    "privacy",
+    "portal_privacy",
 )
 # Public on purpose (signed one-time link); each must also set `view.public = True`.
 PUBLIC = {"portal:welcome"}
@@ -78,7 +82,15 @@ OBJECT_FOR_ARG = {
     "ticket_pk": "ticket",
     "conversation_pk": "conversation",
 }
+# Routes whose argument names an object their name does not say.
+OBJECT_FOR_ROUTE = {
+    "portal_closures:cancel": "closure",
+    "portal_closures:offer_answer": "closure",
+    "portal_closures:statement": "closure",
+    "closures:pickup_check_in": "pickup",
+}
 OBJECT_FOR_PK = (  # first match wins
+    ("closure", "closure"),
     ("conversation", "conversation"),  # before "ticket": conversation_ticket names a chat
     ("ticket", "ticket"),
     ("chat", "conversation"),
@@ -128,6 +140,8 @@ ROUTES = sorted(_walk(get_resolver().url_patterns), key=lambda r: r.name)
 def _object_kind(route: Route, arg: str) -> str:
     if arg in STRING_ARGS:
         return arg
+    if route.name in OBJECT_FOR_ROUTE:
+        return OBJECT_FOR_ROUTE[route.name]
     if arg in OBJECT_FOR_ARG:
         return OBJECT_FOR_ARG[arg]
     if arg == "pk":
@@ -231,6 +245,52 @@ class World:
         self.own["payment"] = Payment.objects.filter(customer=self.mine_customer).first()
         self.others["payment"] = third_payment
         self._helpdesk(other_customer)
+        self._closing(other_customer, other_sub, o.technician)
+
+    def _closing(self, other_customer, other_sub, technician) -> None:
+        """The customer's own request is settled (its statement exists); the other
+        customer's is new, and has a pickup on the world's technician's queue."""
+        from ispcare.closures.models import Closure, Settlement
+        from ispcare.customers.models import Subscription
+
+        mine = self.mine_customer
+        ended = Subscription.objects.create(
+            customer=mine,
+            plan=self.own["subscription"].plan,
+            state="ended",
+            pppoe_username=f"{mine.number.lower()}-2",
+            pppoe_password="x",
+        )
+        today = timezone.localdate()
+        own = Closure.objects.create(
+            number="TRM/MATRIX/1",
+            customer=mine,
+            subscription=ended,
+            status="settled",
+            end_date=today,
+            reason="moving",
+            channel="portal",
+            return_method="dropoff",
+        )
+        Settlement.objects.create(closure=own, deposit_held=0)
+        theirs = Closure.objects.create(
+            number="TRM/MATRIX/2",
+            customer=other_customer,
+            subscription=other_sub,
+            end_date=today,
+            reason="price",
+            channel="staff",
+            return_method="pickup",
+        )
+        self.own["closure"], self.others["closure"] = own, theirs
+        self.staff_objects["closure"] = theirs
+        self.staff_objects["pickup"] = WorkOrder.objects.create(
+            kind="pickup",
+            customer=other_customer,
+            subscription=other_sub,
+            scheduled_date=today,
+            technician=technician,
+        )
 
     def _helpdesk(self, other_customer) -> None:
         """A ticket and a conversation of each customer; a saved view of every staff user."""

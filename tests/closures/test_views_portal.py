@@ -400,7 +400,9 @@ def test_an_offer_of_another_request_is_404(client, customer, sub, others):
         url("offer_answer", closure.pk), {"offer": their_offer.pk, "accept": "1"}
     )
     assert response.status_code == 404
-    assert client.post(url("offer_answer", closure.pk), {"offer": "x"}).status_code == 404
+    # A form without its offer is told so and changes nothing.
+    lost = client.post(url("offer_answer", closure.pk), {"offer": "x"})
+    assert lost.status_code == 302 and lost["Location"] == url("closure", closure.pk)
     their_offer.refresh_from_db()
     assert their_offer.outcome == "pending"
 

@@ -52,7 +52,7 @@ def _validate_request(
     errors: dict[str, list] = {}
     earliest = timezone.localdate() + dt.timedelta(days=settings.CLOSING_MIN_NOTICE_DAYS)
     if not isinstance(end_date, dt.date):
-        errors["end_date"] = [_("Enter the last day of service.")]
+        errors["end_date"] = [_("Enter the date the service ends.")]
     elif end_date < earliest:
         errors["end_date"] = [
             _("The end date cannot be before %(date)s.") % {"date": earliest.strftime("%d-%m-%Y")}

@@ -386,8 +386,9 @@ def offer_answer(request, pk: int):
     """Accept (the request is withdrawn, the customer stays) or decline a win-back offer."""
     closure = _closure(request, pk)
     raw = request.POST.get("offer", "")
-    if not raw.isdigit():
-        raise Http404
+    if not raw.isdigit():  # a form that lost its offer: say so, change nothing
+        messages.error(request, _("Choose your answer to the offer."))
+        return redirect("portal_closures:closure", pk=closure.pk)
     offer = get_object_or_404(RetentionOffer, pk=int(raw), closure=closure)
     accept = request.POST.get("accept") == "1"
     if offer.outcome != OfferOutcome.PENDING:
