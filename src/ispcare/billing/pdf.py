@@ -45,7 +45,7 @@ OK = (26, 127, 55)
 BAD = (198, 40, 40)
 
 
-class _Document(FPDF):
+class Document(FPDF):
     """A4 with the ISP's letterhead and a page footer."""
 
     def __init__(self, *, title: str) -> None:
@@ -197,11 +197,11 @@ class _Document(FPDF):
 # --- formatting ---------------------------------------------------------------------------
 
 
-def _date(day: dt.date | None) -> str:
+def date_text(day: dt.date | None) -> str:
     return formats.date_format(day, "j F Y") if day else ""
 
 
-def _moment(value: dt.datetime | None) -> str:
+def moment_text(value: dt.datetime | None) -> str:
     if not value:
         return ""
     return f"{formats.date_format(value.astimezone(WIB), 'j F Y H:i')} WIB"
@@ -211,7 +211,7 @@ def _period(invoice: Invoice) -> str:
     if not (invoice.period_start and invoice.period_end):
         return ""
     last = max(invoice.period_start, invoice.period_end - dt.timedelta(days=1))
-    return f"{_date(invoice.period_start)} \u2013 {_date(last)}"
+    return f"{date_text(invoice.period_start)} \u2013 {date_text(last)}"
 
 
 def _tax_label(invoice: Invoice, lines) -> str:
@@ -238,14 +238,14 @@ def _customer_block(customer) -> list[tuple[str, float, bool]]:
     ]
 
 
-def _footer_text() -> str:
+def footer_text() -> str:
     return _("Questions? %(phone)s · %(email)s") % {
         "phone": settings.ISP_SUPPORT_PHONE,
         "email": settings.ISP_SUPPORT_EMAIL,
     }
 
 
-def _output(doc: _Document) -> bytes:
+def pdf_bytes(doc: Document) -> bytes:
     return bytes(doc.output())
 
 
@@ -258,13 +258,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     lines = list(invoice.lines.all())
     with translation.override(customer.language or settings.LANGUAGE_CODE):
         title = _("Invoice")
-        doc = _Document(title=f"{title} {invoice.number}")
-        doc.footer_text = _footer_text()
+        doc = Document(title=f"{title} {invoice.number}")
+        doc.footer_text = footer_text()
         doc.add_page()
         doc.letterhead(title=title, number=invoice.number)
         facts = [
-            (_("Issued"), _date(invoice.issued_at.astimezone(WIB).date())),
-            (_("Due date"), _date(invoice.due_date)),
+            (_("Issued"), date_text(invoice.issued_at.astimezone(WIB).date())),
+            (_("Due date"), date_text(invoice.due_date)),
         ]
         period = _period(invoice)
         if period:
@@ -295,14 +295,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             doc.stamp(_("VOID"), BAD, y=totals_top + 4)
             doc.text_line(
                 _("This invoice was voided on %(when)s: %(reason)s")
-                % {"when": _moment(invoice.voided_at), "reason": invoice.void_reason},
+                % {"when": moment_text(invoice.voided_at), "reason": invoice.void_reason},
                 size=9,
                 color=BAD,
             )
         elif invoice.status == InvoiceStatus.PAID:
             doc.stamp(_("PAID"), OK, y=totals_top + 4)
             doc.text_line(
-                _("Paid in full on %(when)s. Thank you.") % {"when": _moment(invoice.paid_at)},
+                _("Paid in full on %(when)s. Thank you.") % {"when": moment_text(invoice.paid_at)},
                 size=9,
                 color=OK,
             )
@@ -321,7 +321,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 },
                 size=9,
             )
-        return _output(doc)
+        return pdf_bytes(doc)
 
 
 def receipt_pdf(payment: Payment) -> bytes:
@@ -330,12 +330,12 @@ def receipt_pdf(payment: Payment) -> bytes:
     allocations = list(payment.allocations.select_related("invoice").order_by("created_at", "id"))
     with translation.override(customer.language or settings.LANGUAGE_CODE):
         title = _("Payment receipt")
-        doc = _Document(title=f"{title} {payment.reference}")
-        doc.footer_text = _footer_text()
+        doc = Document(title=f"{title} {payment.reference}")
+        doc.footer_text = footer_text()
         doc.add_page()
         doc.letterhead(title=title, number=payment.reference)
         facts = [
-            (_("Received"), _moment(payment.received_at)),
+            (_("Received"), moment_text(payment.received_at)),
             (_("Method"), payment.get_method_display()),
             (_("Reference"), payment.reference),
         ]
@@ -376,11 +376,11 @@ def receipt_pdf(payment: Payment) -> bytes:
         doc.ln(6)
         doc.text_line(
             _("Issued by %(isp)s on %(when)s. Keep this receipt as your proof of payment.")
-            % {"isp": settings.ISP_NAME, "when": _moment(payment.received_at)},
+            % {"isp": settings.ISP_NAME, "when": moment_text(payment.received_at)},
             size=8.5,
             color=MUTED,
         )
-        return _output(doc)
+        return pdf_bytes(doc)
 
 
 def invoice_filename(invoice: Invoice) -> str:

@@ -17,11 +17,11 @@ from ispcare.billing.pdf import (
     MUTED,
     OK,
     WIB,
-    _date,
-    _Document,
-    _footer_text,
-    _moment,
-    _output,
+    Document,
+    date_text,
+    footer_text,
+    moment_text,
+    pdf_bytes,
 )
 from ispcare.billing.services import open_balance
 from ispcare.common.money import format_rupiah
@@ -42,7 +42,7 @@ def _customer_block(closure: Closure) -> list[tuple[str, float, bool]]:
 
 def _lines(closure: Closure, settlement) -> list[tuple[str, str]]:
     invoice = settlement.final_invoice
-    service = _("Service until %(date)s") % {"date": _date(closure.end_date)}
+    service = _("Service until %(date)s") % {"date": date_text(closure.end_date)}
     if invoice is not None:
         service = _("%(what)s (final invoice %(number)s)") % {
             "what": service,
@@ -77,16 +77,16 @@ def statement_pdf(closure: Closure) -> bytes:
     sub = closure.subscription
     with translation.override(customer.language or settings.LANGUAGE_CODE):
         title = _("Settlement statement")
-        doc = _Document(title=f"{title} {closure.number}")
-        doc.footer_text = _footer_text()
+        doc = Document(title=f"{title} {closure.number}")
+        doc.footer_text = footer_text()
         doc.add_page()
         doc.letterhead(title=title, number=closure.number)
         facts = [
             (_("Request"), closure.number),
             (_("Subscription"), f"{sub.plan.name} · {sub.pppoe_username}"),
-            (_("Requested"), _date(closure.created_at.astimezone(WIB).date())),
-            (_("End date"), _date(closure.end_date)),
-            (_("Settled"), _moment(closure.settled_at)),
+            (_("Requested"), date_text(closure.created_at.astimezone(WIB).date())),
+            (_("End date"), date_text(closure.end_date)),
+            (_("Settled"), moment_text(closure.settled_at)),
             (_("Status"), closure.get_status_display()),
         ]
         doc.two_columns(_customer_block(closure), facts)
@@ -122,7 +122,7 @@ def statement_pdf(closure: Closure) -> bytes:
             doc.text_line(
                 _("Paid on %(when)s by %(method)s, reference %(reference)s: %(amount)s.")
                 % {
-                    "when": _moment(refund.paid_at),
+                    "when": moment_text(refund.paid_at),
                     "method": refund.get_method_display().lower(),
                     "reference": refund.reference,
                     "amount": format_rupiah(refund.amount),
@@ -190,7 +190,7 @@ def statement_pdf(closure: Closure) -> bytes:
             size=8.5,
             color=MUTED,
         )
-        return _output(doc)
+        return pdf_bytes(doc)
 
 
 def statement_filename(closure: Closure) -> str:
