@@ -1,4 +1,4 @@
-"""Personal data in the helpdesk (and the technicians' visits it sends), decision 0019.
+"""Personal data in the helpdesk, decision 0019.
 
 A customer's tickets, complaint records, contact records, chat conversations and their
 messages are theirs; so are a visitor's conversations and tickets left with the same
@@ -25,14 +25,11 @@ from ispcare.common.privacy import (
     REDACTED,
     ErasureBatch,
     Subject,
-    count_by,
     count_mapped,
     plain,
-    rows,
     section_register,
 )
 from ispcare.notifications import privacy as notifications_privacy
-from ispcare.workorders.models import WorkOrder
 
 from .models import (
     ChatMessage,
@@ -245,43 +242,7 @@ def anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
     return {table: c for table, c in counts.items() if c}
 
 
-# --- the technicians' visits ---------------------------------------------------------------
-# workorders has no privacy module of its own yet; its visits' texts come from the
-# helpdesk (a fault's description becomes the problem), so the helpdesk registers them.
-# Move this to workorders/privacy.py when that app gets one.
-
-
-def workorders_export(subject: Subject) -> dict[str, Any]:
-    return {
-        "visits": rows(
-            WorkOrder.objects.filter(customer_id=subject.customer_id).order_by("pk"),
-            "kind",
-            "status",
-            "scheduled_date",
-            "completed_at",
-            "problem",
-            "result",
-        )
-    }
-
-
-def workorders_anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
-    orders = WorkOrder.objects.filter(customer_id__in=batch.customer_ids)
-    counts = count_by(orders.filter(~Q(problem="") | ~Q(result="")), "customer_id")
-    orders.exclude(problem="").update(problem=REDACTED)
-    orders.exclude(result="").update(result=REDACTED)
-    return {"workorders.WorkOrder": counts} if counts else {}
-
-
 def register() -> None:
-    section_register(
-        name="workorders",
-        label=_("Technician visits"),
-        order=50,
-        exporter=workorders_export,
-        anonymiser=workorders_anonymise,
-        columns={"workorders.WorkOrder": ("problem", "result")},
-    )
     section_register(
         name="helpdesk",
         label=_("Helpdesk and chat"),

@@ -6,3 +6,8 @@ class WorkordersConfig(AppConfig):
     name = "ispcare.workorders"
     label = "workorders"
     verbose_name = _("Work orders")
+
+    def ready(self) -> None:
+        from .privacy import register
+
+        register()
