@@ -368,3 +368,24 @@ def test_detail_events_belong_to_the_request(client, subscriber, closing, onboar
     kinds = [e.kind for e in client.get(_detail(closure)).context["events"]]
     assert "closure_requested" in kinds and "pickup_scheduled" in kinds
     assert "installation_completed" not in kinds  # before the request
+
+
+def test_staff_cancel_for_a_customer_who_phoned(client, subscriber, closing):
+    from ispcare.closures.models import Closure
+    from tests.closures.support import request as file_request
+
+    customer, sub = subscriber
+    closure = file_request(sub, customer.user)
+    client.force_login(closing)
+    page = client.get(reverse("closures:closure_detail", args=[closure.pk]))
+    assert b'id="cancel"' in page.content
+    response = client.post(
+        reverse("closures:closure_cancel", args=[closure.pk]),
+        {"note": "Pelanggan menelepon: batal"},
+    )
+    assert response.status_code == 302
+    closure = Closure.objects.get(pk=closure.pk)
+    assert closure.status == "cancelled" and closure.cancel_reason == "Pelanggan menelepon: batal"
+    again = client.post(reverse("closures:closure_cancel", args=[closure.pk]), {"note": "x"})
+    assert again.status_code == 302  # a message, nothing changed
+    assert Closure.objects.get(pk=closure.pk).status == "cancelled"

@@ -22,6 +22,7 @@ HOME_BY_ROLE = {
     Role.TECHNICIAN: "workorders:my_jobs",
     Role.REGISTRATION: "staff:registration_queue",
     Role.FINANCE: "billing:invoice_list",
+    Role.CLOSING: "closures:queue",
 }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("prices/", pages.prices, name="prices"),
     path("<int:pk>/", one.closure_detail, name="closure_detail"),
     path("<int:pk>/process/", one.closure_process, name="closure_process"),
+    path("<int:pk>/cancel/", one.closure_cancel, name="closure_cancel"),
     path("<int:pk>/pickup/", one.closure_pickup, name="closure_pickup"),
     path("<int:pk>/check-in/", pages.closure_check_in, name="closure_check_in"),
     path("<int:pk>/settle/", pages.closure_settle, name="closure_settle"),

@@ -145,6 +145,7 @@ def _page(request, closure: Closure, bound: dict[str, Any] | None = None, status
     owed_now = selectors.balance_now(closure) if st == ClosureStatus.SETTLED else 0
     acts = {
         "process": can_work and MACHINE.allowed(closure, "process", st),
+        "cancel": can_work and MACHINE.allowed(closure, "cancel", st),
         "pickup": can_work and equipment_open and bool(out),
         "check_in": can_check_in and equipment_open and bool(out),
         "settle": can_work and MACHINE.allowed(closure, "settle", st),
@@ -166,6 +167,7 @@ def _page(request, closure: Closure, bound: dict[str, Any] | None = None, status
     pickup = selectors.pickup_of(closure)
     forms: dict[str, Any] = {
         "process": NoteForm(),
+        "cancel": NoteForm(),
         "pickup": PickupForm(
             initial={
                 "date": pickup.scheduled_date
@@ -202,7 +204,8 @@ def _page(request, closure: Closure, bound: dict[str, Any] | None = None, status
         "acts": acts,
         # The side card holds these; offers and the pickup form live in their own cards.
         "side_acts": any(
-            acts[a] for a in ("process", "check_in", "settle", "refund", "write_off", "close")
+            acts[a]
+            for a in ("process", "cancel", "check_in", "settle", "refund", "write_off", "close")
         ),
         "settle_blocked": settle_blocked,
         "forms": forms,
@@ -261,6 +264,20 @@ def closure_process(request, pk: int):
         NoteForm(request.POST),
         lambda c, d: services.closure_process(closure_id=c.pk, actor=request.user, note=d["note"]),
         _("Request processed: it can no longer be cancelled by the customer."),
+    )
+
+
+@require_POST
+@capability_required("closures.work")
+def closure_cancel(request, pk: int):
+    """The customer phoned to say they stay, before the request was processed."""
+    return _act(
+        request,
+        pk,
+        "cancel",
+        NoteForm(request.POST),
+        lambda c, d: services.closure_cancel(closure_id=c.pk, actor=request.user, reason=d["note"]),
+        _("Request cancelled: the service goes on; the customer is told."),
     )
 
 

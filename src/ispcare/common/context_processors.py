@@ -16,6 +16,8 @@ _NAV = {
     "tickets": "helpdesk.view",
     "chat": "helpdesk.chat",
     "sla": "helpdesk.supervise",
+    "closing": "closures.view",
+    "privacy": "privacy.view",
 }
 
 
