@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ispcare.common.statemachine import Machine, Transition
 from ispcare.customers.choices import EquipmentStatus
+from ispcare.customers.events import event_record
 from ispcare.customers.models import Equipment
 
 from .choices import ClosureStatus as C
@@ -113,3 +114,15 @@ def closure_move(closure: Closure, action: str, *, actor: Any, reason: str = "")
         fields.append("cancel_reason")
     closure.save(update_fields=fields)
     return closure
+
+
+def closure_event(closure: Closure, kind: str, actor: Any, reason: str = "", **data: Any) -> None:
+    """The customer's event row for a step of the closing (numbered by the request)."""
+    event_record(
+        customer=closure.customer,
+        subscription=closure.subscription,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        data={"closure": closure.number, **data},
+    )

@@ -1,5 +1,9 @@
 """Closing a subscription, step by step; each function is one transaction and leaves an
-event on the customer's record (docs/decisions/0018-closing.md)."""
+event on the customer's record (docs/decisions/0018-closing.md).
+
+This module holds the request itself (file, cancel, process), the end of the service and
+the periodic sweep; the other steps live by what they hold (equipment.py, settlement.py,
+offers.py, pricelist.py) and are re-exported here: callers use `services.<name>`."""
 
 from __future__ import annotations
 
@@ -11,26 +15,28 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ispcare.accounts.roles import has_capability
-from ispcare.billing import services as billing
-from ispcare.billing.choices import AdjustmentKind
 from ispcare.common.errors import Conflict, PermissionDenied, ValidationFailed
-from ispcare.common.money import format_rupiah
 from ispcare.common.sequences import sequence_next
-from ispcare.customers.choices import EquipmentCondition, EquipmentStatus, EventKind
+from ispcare.customers.choices import EventKind
 from ispcare.customers.choices import SubscriptionState as S
 from ispcare.customers.events import event_record
 from ispcare.customers.lifecycle import subscription_transition
-from ispcare.customers.models import Equipment, Subscription
-from ispcare.customers.services import equipment_return
-from ispcare.workorders import services as workorders
-from ispcare.workorders.choices import WorkOrderKind, WorkOrderStatus
-from ispcare.workorders.models import WorkOrder
+from ispcare.customers.models import Subscription
 
 from . import notices
-from .choices import ClosureReason, ClosureStatus, OfferOutcome, RequestChannel, ReturnMethod
-from .lifecycle import MACHINE, closure_locked, closure_move
-from .models import Closure, EquipmentPrice, RetentionOffer, ReturnItem, Settlement
+from .choices import ClosureReason, ClosureStatus, RequestChannel, ReturnMethod
+from .equipment import closure_check_in, closure_pickup_schedule
+from .lifecycle import closure_event, closure_locked, closure_move
+from .models import Closure
+from .offers import retention_offer_answer, retention_offer_make
+from .pricelist import equipment_prices_set
+from .settlement import (
+    _close_if_done,
+    closure_close,
+    closure_refund,
+    closure_settle,
+    closure_write_off,
+)
 
 # States a subscription can be terminated from (before installation, it is cancelled).
 _TERMINABLE = (S.AWAITING_DEPOSIT, S.ACTIVE, S.ISOLATED)
@@ -166,23 +172,12 @@ def _open() -> tuple[str, ...]:
     return OPEN_STATUSES
 
 
-def _record(closure: Closure, kind: str, actor: Any, reason: str = "", **data: Any) -> None:
-    event_record(
-        customer=closure.customer,
-        subscription=closure.subscription,
-        kind=kind,
-        actor=actor,
-        reason=reason,
-        data={"closure": closure.number, **data},
-    )
-
-
 def closure_cancel(*, closure_id: int, actor: Any, reason: str = "") -> Closure:
     """Withdraw a request that the closing team has not processed yet."""
     reason = (reason or "").strip()
     with transaction.atomic():
         closure = closure_move(closure_locked(closure_id), "cancel", actor=actor, reason=reason)
-        _record(closure, EventKind.CLOSURE_CANCELLED, actor, reason)
+        closure_event(closure, EventKind.CLOSURE_CANCELLED, actor, reason)
         notices.closure_notify(closure, "closure_cancelled")
     return closure
 
@@ -192,140 +187,8 @@ def closure_process(*, closure_id: int, actor: Any, note: str = "") -> Closure:
     through a retention offer."""
     with transaction.atomic():
         closure = closure_move(closure_locked(closure_id), "process", actor=actor)
-        _record(closure, EventKind.CLOSURE_PROCESSED, actor, (note or "").strip())
+        closure_event(closure, EventKind.CLOSURE_PROCESSED, actor, (note or "").strip())
     return closure
-
-
-def _process_if_new(closure: Closure, actor: Any) -> None:
-    if closure.status == ClosureStatus.REQUESTED:
-        closure_move(closure, "process", actor=actor)
-        _record(closure, EventKind.CLOSURE_PROCESSED, actor)
-
-
-def _check_in_allowed(closure: Closure) -> None:
-    if closure.status not in (
-        ClosureStatus.REQUESTED,
-        ClosureStatus.IN_PROGRESS,
-        ClosureStatus.ENDED,
-    ):
-        raise Conflict(
-            _("This request is %(status)s: nothing more can be done on it.")
-            % {"status": closure.get_status_display().lower()},
-            code="closure.not_open",
-        )
-
-
-def closure_pickup_schedule(
-    *, closure_id: int, technician_id: int, date: dt.date, actor: Any, note: str = ""
-) -> WorkOrder:
-    """Send a technician to collect the equipment (on the technician's phone queue)."""
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        _check_in_allowed(closure)
-        if not closure.customer_id or not _equipment_at(closure):
-            raise Conflict(
-                _("No equipment is left at the customer's to pick up."),
-                code="closure.nothing_to_pick_up",
-            )
-        _process_if_new(closure, actor)
-        order = workorders.pickup_schedule(
-            subscription_id=closure.subscription_id,
-            technician_id=technician_id,
-            date=date,
-            note=note
-            or str(_("Collect the equipment for termination %(n)s") % {"n": closure.number}),
-            actor=actor,
-        )
-        if closure.return_method != ReturnMethod.PICKUP:
-            closure.return_method = ReturnMethod.PICKUP
-            closure.save(update_fields=["return_method", "updated_at"])
-        notices.closure_notify(closure, "closure_pickup", pickup=order)
-    return order
-
-
-def _equipment_at(closure: Closure) -> list[Equipment]:
-    return list(
-        Equipment.objects.filter(
-            subscription_id=closure.subscription_id, status=EquipmentStatus.INSTALLED
-        ).order_by("serial")
-    )
-
-
-def _charges(items: list[Equipment], conditions: dict[int, str]) -> dict[int, int]:
-    prices = {p.kind: p for p in EquipmentPrice.objects.all()}
-    out = {}
-    for e in items:
-        price = prices.get(e.kind)
-        condition = conditions[e.pk]
-        if condition == EquipmentCondition.GOOD or price is None:
-            out[e.pk] = 0
-        elif condition == EquipmentCondition.DAMAGED:
-            out[e.pk] = price.damaged_charge
-        else:
-            out[e.pk] = price.missing_charge
-    return out
-
-
-def closure_check_in(
-    *,
-    closure_id: int,
-    conditions: dict[int, str],
-    via: str,
-    actor: Any,
-    note: str = "",
-) -> list[ReturnItem]:
-    """Check devices in with their condition (good / damaged / missing), priced from the
-    list; the register follows. A pickup job is done when nothing is left to collect."""
-    if via not in ReturnMethod.values:
-        raise ValidationFailed(
-            _("Say how the equipment came back."),
-            fields={"via": [_("Say how the equipment came back.")]},
-        )
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        _check_in_allowed(closure)
-        at_customer = {e.pk: e for e in _equipment_at(closure)}
-        unknown = [pk for pk in conditions if pk not in at_customer]
-        if unknown or not conditions:
-            raise ValidationFailed(
-                _("Check in the devices still at the customer's."),
-                fields={"equipment": [_("Check in the devices still at the customer's.")]},
-            )
-        equipment_return(
-            subscription_id=closure.subscription_id, conditions=conditions, actor=actor
-        )
-        _process_if_new(closure, actor)
-        items = [at_customer[pk] for pk in conditions]
-        charges = _charges(items, conditions)
-        job = WorkOrder.objects.filter(
-            subscription_id=closure.subscription_id,
-            kind=WorkOrderKind.PICKUP,
-            status=WorkOrderStatus.SCHEDULED,
-        ).first()
-        now = timezone.now()
-        rows = ReturnItem.objects.bulk_create(
-            ReturnItem(
-                closure=closure,
-                equipment=e,
-                condition=conditions[e.pk],
-                charge=charges[e.pk],
-                via=via,
-                work_order=job if via == ReturnMethod.PICKUP else None,
-                note=(note or "")[:200],
-                checked_in_by=actor if hasattr(actor, "pk") else None,
-                checked_in_at=now,
-            )
-            for e in items
-        )
-        if job is not None and not _equipment_at(closure):
-            if via == ReturnMethod.PICKUP:
-                workorders.pickup_complete(work_order_id=job.pk, result=note, actor=actor)
-            else:
-                workorders.pickup_cancel(
-                    subscription_id=closure.subscription_id,
-                    reason=str(_("The customer brought the equipment to the office.")),
-                )
-    return rows
 
 
 def closure_end(*, closure_id: int, actor: Any = None) -> Closure:
@@ -348,191 +211,6 @@ def closure_end(*, closure_id: int, actor: Any = None) -> Closure:
         Subscription.objects.filter(pk=sub.pk).update(closed_at=stopped)
         notices.closure_notify(closure, "closure_ended")
     return closure
-
-
-def closure_settle(*, closure_id: int, actor: Any) -> Settlement:
-    """Every device is back: issue the final invoice (prorated to the end date, with the
-    equipment charges), apply the deposit to what is owed, and freeze the statement."""
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        closure = closure_move(closure, "settle", actor=actor)
-        customer_id, sub_id = closure.customer_id, closure.subscription_id
-        billing.deposit_unpaid_void(
-            subscription_id=sub_id,
-            reason=str(_("Service ended before the deposit was paid")),
-            actor=actor,
-        )
-        charged = 0
-        for item in closure.items.select_related("equipment").filter(charge__gt=0):
-            billing.adjustment_add(
-                customer_id=customer_id,
-                subscription_id=sub_id,
-                amount=item.charge,
-                kind=AdjustmentKind.EQUIPMENT,
-                description=str(
-                    _("%(kind)s %(serial)s: %(condition)s")
-                    % {
-                        "kind": item.equipment.get_kind_display(),
-                        "serial": item.equipment.serial,
-                        "condition": item.get_condition_display().lower(),
-                    }
-                ),
-                actor=actor,
-            )
-            charged += item.charge
-        invoice = billing.final_invoice_issue(
-            subscription_id=sub_id, until=closure.end_date, actor=actor
-        )
-        held = billing.deposit_held(subscription_id=sub_id)
-        owed = billing.open_balance(customer_id=customer_id)
-        applied = min(held, owed)
-        billing.deposit_apply(
-            customer_id=customer_id,
-            amount=applied,
-            reference=f"{closure.number}/DEP",
-            actor=actor,
-        )
-        credit = billing.credit_left(customer_id=customer_id)
-        settlement = Settlement.objects.create(
-            closure=closure,
-            deposit_held=held,
-            final_invoice=invoice,
-            service_charge=invoice.amount - charged if invoice else 0,
-            equipment_charges=charged,
-            owed=owed,
-            deposit_applied=applied,
-            credit=credit,
-            refund_due=held - applied + credit,
-            balance_left=owed - applied,
-            created_by=actor if hasattr(actor, "pk") else None,
-        )
-        _record(
-            closure,
-            EventKind.SETTLEMENT_ISSUED,
-            actor,
-            deposit=held,
-            equipment=charged,
-            applied=applied,
-            refund=settlement.refund_due,
-            owed=settlement.balance_left,
-        )
-        notices.closure_notify(closure, "closure_settled", settlement=settlement)
-        _close_if_done(closure, actor)
-    return settlement
-
-
-def closure_refund(
-    *, closure_id: int, amount: Any, method: str, reference: str, actor: Any, note: str = ""
-) -> Closure:
-    """Pay out the refund: the deposit left and any unused credit, exactly."""
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        settlement = _settlement_open(closure)
-        if settlement.refund_id:
-            raise Conflict(_("The refund was already paid."), code="closure.refund_paid")
-        from_deposit = settlement.deposit_held - settlement.deposit_applied
-        due = from_deposit + billing.credit_left(customer_id=closure.customer_id)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise ValidationFailed(
-                _("Check the refund."),
-                fields={"amount": [_("Enter an amount above zero, in whole rupiah.")]},
-            )
-        if amount != due:
-            message = (
-                _("The refund cannot be more than %(due)s: the deposit left plus unused credit.")
-                if amount > due
-                else _("Refund the whole %(due)s: the deposit left plus unused credit.")
-            )
-            raise ValidationFailed(
-                _("Check the refund."),
-                fields={"amount": [message % {"due": format_rupiah(due)}]},
-            )
-        refund = billing.refund_record(
-            customer_id=closure.customer_id,
-            subscription_id=closure.subscription_id,
-            from_deposit=from_deposit,
-            method=method,
-            reference=reference,
-            actor=actor,
-            note=note,
-        )
-        settlement.refund = refund
-        settlement.save(update_fields=["refund"])
-        notices.closure_notify(closure, "closure_refunded", refund=refund)
-        _close_if_done(closure, actor)
-    return closure
-
-
-def _settlement_open(closure: Closure) -> Settlement:
-    if closure.status != ClosureStatus.SETTLED:
-        raise Conflict(
-            _("This request is %(status)s: this step is not possible now.")
-            % {"status": closure.get_status_display().lower()},
-            code="closure.not_settled",
-        )
-    return closure.settlement
-
-
-def closure_write_off(*, closure_id: int, reason: str, actor: Any) -> Closure:
-    """A manager writes off what the customer still owes, with a reason."""
-    if not has_capability(actor, "closures.write_off"):
-        raise PermissionDenied(_("Only a manager can write off a balance."), code="forbidden")
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ValidationFailed(
-            _("Say why the balance is written off."),
-            fields={"reason": [_("Say why the balance is written off.")]},
-        )
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        _settlement_open(closure)
-        amount = billing.balance_write_off(
-            customer_id=closure.customer_id,
-            reference=f"{closure.number}/WO",
-            reason=reason,
-            actor=actor,
-        )
-        if amount == 0:
-            raise Conflict(
-                _("Nothing is owed: there is nothing to write off."), code="closure.nothing_owed"
-            )
-        closure.written_off, closure.write_off_reason, closure.write_off_by = (
-            amount,
-            reason[:200],
-            actor,
-        )
-        closure.save(
-            update_fields=["written_off", "write_off_reason", "write_off_by", "updated_at"]
-        )
-        _close_if_done(closure, actor)
-    return closure
-
-
-def closure_close(*, closure_id: int, actor: Any) -> Closure:
-    """Close the file: every device back, nothing owed, the refund paid."""
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        _close(closure, actor)
-    return closure
-
-
-def _close(closure: Closure, actor: Any) -> None:
-    closure_move(closure, "close", actor=actor)
-    subscription_transition(
-        subscription_id=closure.subscription_id,
-        action="close",
-        actor=actor,
-        reason=str(_("Termination %(n)s settled") % {"n": closure.number}),
-        data={"closure": closure.number},
-    )
-    notices.closure_notify(closure, "closure_closed")
-
-
-def _close_if_done(closure: Closure, actor: Any) -> bool:
-    if not MACHINE.allowed(closure, "close", closure.status):
-        return False
-    _close(closure, actor)
-    return True
 
 
 def closures_sweep(*, today: dt.date | None = None) -> dict[str, int]:
@@ -563,71 +241,22 @@ def closures_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     return counts
 
 
-def retention_offer_make(*, closure_id: int, text: str, credit: Any, actor: Any) -> RetentionOffer:
-    """Offer the customer a reason to stay (a discount, an upgrade); they answer in the
-    portal, or staff record their answer."""
-    text = (text or "").strip()
-    errors: dict[str, list] = {}
-    if len(text) < 5:
-        errors["text"] = [_("Describe the offer.")]
-    if credit in (None, ""):
-        credit = 0
-    if isinstance(credit, bool) or not isinstance(credit, int) or credit < 0:
-        errors["credit"] = [_("Enter a whole rupiah amount, or 0.")]
-    if errors:
-        raise ValidationFailed(_("Check the offer."), fields=errors)
-    with transaction.atomic():
-        closure = closure_locked(closure_id)
-        if closure.status not in (ClosureStatus.REQUESTED, ClosureStatus.IN_PROGRESS):
-            raise Conflict(
-                _("An offer is only possible before the service ends."),
-                code="closure.offer_too_late",
-            )
-        if closure.offers.filter(outcome=OfferOutcome.PENDING).exists():
-            raise Conflict(
-                _("An offer is still waiting for the customer's answer."),
-                code="closure.offer_pending",
-            )
-        offer = RetentionOffer.objects.create(
-            closure=closure,
-            text=text[:2000],
-            credit=credit,
-            made_by=actor if hasattr(actor, "pk") else None,
-        )
-        _record(closure, EventKind.RETENTION_OFFERED, actor, text, credit=credit)
-        notices.closure_notify(closure, "closure_offer", offer=offer)
-    return offer
-
-
-def retention_offer_answer(*, offer_id: int, accept: bool, actor: Any) -> RetentionOffer:
-    """The customer's answer: accepting withdraws the termination (the pickup is called
-    off, the credit goes on the next invoice); declining lets the closing go on."""
-    with transaction.atomic():
-        closure_id = RetentionOffer.objects.values_list("closure_id", flat=True).get(pk=offer_id)
-        closure = closure_locked(closure_id)
-        offer = RetentionOffer.objects.select_for_update().get(pk=offer_id)
-        if offer.outcome != OfferOutcome.PENDING:
-            raise Conflict(_("This offer was already answered."), code="closure.offer_answered")
-        offer.outcome = OfferOutcome.ACCEPTED if accept else OfferOutcome.DECLINED
-        offer.answered_at = timezone.now()
-        if accept:
-            closure_move(closure, "withdraw", actor=actor)
-            workorders.pickup_cancel(
-                subscription_id=closure.subscription_id,
-                reason=str(_("The customer accepted an offer and stays.")),
-            )
-            if offer.credit:
-                billing.adjustment_add(
-                    customer_id=closure.customer_id,
-                    subscription_id=closure.subscription_id,
-                    amount=-offer.credit,
-                    kind=AdjustmentKind.RETENTION,
-                    description=str(_("Loyalty offer %(n)s") % {"n": closure.number}),
-                    actor=actor,
-                )
-        offer.save(update_fields=["outcome", "answered_at"])
-        kind = EventKind.RETENTION_ACCEPTED if accept else EventKind.RETENTION_DECLINED
-        _record(closure, kind, actor, offer.text, credit=offer.credit)
-        if accept:
-            notices.closure_notify(closure, "closure_withdrawn", offer=offer)
-    return offer
+__all__ = [
+    "Conflict",
+    "PermissionDenied",
+    "ValidationFailed",
+    "closure_cancel",
+    "closure_check_in",
+    "closure_close",
+    "closure_end",
+    "closure_pickup_schedule",
+    "closure_process",
+    "closure_refund",
+    "closure_request",
+    "closure_settle",
+    "closure_write_off",
+    "closures_sweep",
+    "equipment_prices_set",
+    "retention_offer_answer",
+    "retention_offer_make",
+]
