@@ -10,20 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
-from django.urls import include
-from django.urls import path as url_path
 from django.utils import timezone
 
 from ispcare.accounts.roles import Role, has_capability
 from ispcare.billing.models import Refund
 from ispcare.billing.services import payment_record
 from ispcare.closures import services
-from ispcare.closures.api_me import router as me_router
 from ispcare.closures.models import Closure, EquipmentPrice, RetentionOffer, ReturnItem, Settlement
-from ispcare.common.api import ISPcareAPI
 from ispcare.customers.models import Equipment, Event
 from ispcare.workorders.models import WorkOrder
 from tests import factories
@@ -31,27 +25,6 @@ from tests import factories
 from .support import BASE, assert_error, call, token_for
 
 pytestmark = pytest.mark.django_db
-
-
-# The customer's endpoints (closures/api_me.py) are served at /api/v1/me/... once mounted
-# on the API; until then their tests (fixture `me_api`) serve them from a test API at the
-# same paths.
-_me_api = ISPcareAPI(
-    title="closures: the customer's own (test)",
-    version="test",
-    urls_namespace="closures_me_test",
-    auth=None,
-)
-_me_api.add_router("/", me_router)
-urlpatterns = [url_path("api/v1/", _me_api.urls), url_path("", include("ispcare.urls"))]
-
-
-@pytest.fixture
-def me_api(settings):
-    from ispcare.api import api
-
-    if "my_closures" not in {getattr(p, "name", None) for p in api.urls[0]}:
-        settings.ROOT_URLCONF = __name__  # restored (and URL caches cleared) after the test
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
@@ -761,13 +734,6 @@ STAFF = [
     ("post", "/closures/{c}/offers", "closures.work", {}),
     ("post", "/closures/{c}/offers/{o}/answer", "closures.work", {}),
 ]
-CUSTOMER = [
-    ("get", "/me/closures", None),
-    ("post", "/me/closures", {}),
-    ("get", "/me/closures/{c}", None),
-    ("post", "/me/closures/{c}/cancel", {"reason": []}),
-    ("post", "/me/closures/{c}/offers/{o}/answer", {}),
-]
 
 
 @pytest.fixture
@@ -808,15 +774,6 @@ def test_anonymous_is_401(client, world, method, path, bad):
     assert rows() == before
 
 
-@pytest.mark.usefixtures("me_api")
-@pytest.mark.parametrize("method, path, bad", CUSTOMER, ids=lambda v: str(v))
-def test_anonymous_is_401_on_customer_endpoints(client, world, method, path, bad):
-    before = rows()
-    response = call(client, method, path.format(**world), body=bad)
-    assert_error(response, 401, "unauthenticated")
-    assert rows() == before
-
-
 @pytest.mark.parametrize("endpoint", STAFF, ids=lambda e: f"{e[0]} {e[1]}")
 def test_staff_unknown_id_is_404(client, world, endpoint):
     method, path, _capability, _bad = endpoint
@@ -843,143 +800,11 @@ def test_staff_unknown_id_is_404(client, world, endpoint):
     assert rows() == before
 
 
-# --- the customer's own ---------------------------------------------------------------------
-
-
-@pytest.mark.usefixtures("me_api")
-def test_customer_files_reads_and_cancels_their_own(subscriber):
-    customer, sub = subscriber
-    me = portal(customer.user)
-    response = me.post(f"{BASE}/me/closures", request_body(sub), content_type="application/json")
-    assert response.status_code == 201, response.content
-    body = response.json()
-    closure = Closure.objects.get(pk=body["id"])
-    assert (closure.customer, closure.requested_by, closure.channel) == (
-        customer,
-        customer.user,
-        "api",
-    )
-    assert body["can_cancel"] and body["equipment_out"] == [ont_of(sub).serial]
-    assert "made_by_id" not in body and "customer_number" not in body
-    listed = me.get(f"{BASE}/me/closures").json()
-    assert [c["id"] for c in listed] == [closure.pk]
-    assert me.get(f"{BASE}/me/closures/{closure.pk}").json()["number"] == closure.number
-    response = me.post(
-        f"{BASE}/me/closures/{closure.pk}/cancel",
-        {"reason": "Tidak jadi pindah"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    assert response.json()["status"] == "cancelled" and not response.json()["can_cancel"]
-    before = rows()
-    assert_error(
-        me.post(f"{BASE}/me/closures/{closure.pk}/cancel", {}, content_type="application/json"),
-        409,
-        "closure.illegal_transition",
-    )
-    assert rows() == before
-
-
-@pytest.mark.usefixtures("me_api")
-def test_customer_answers_an_offer(subscriber, closing):
-    customer, sub = subscriber
-    closure = file_request(sub, customer.user)
-    offer = services.retention_offer_make(
-        closure_id=closure.pk, text="Diskon 50% dua bulan", credit=0, actor=closing
-    )
-    me = portal(customer.user)
-    shown = me.get(f"{BASE}/me/closures/{closure.pk}").json()["offers"]
-    assert [(o["id"], o["outcome"]) for o in shown] == [(offer.pk, "pending")]
-    url = f"{BASE}/me/closures/{closure.pk}/offers/{offer.pk}/answer"
-    error = assert_error(me.post(url, {}, content_type="application/json"), 422, "validation_error")
-    assert set(error["fields"]) == {"accept"}
-    response = me.post(url, {"accept": False}, content_type="application/json")
-    assert response.status_code == 200, response.content
-    assert response.json()["offers"][0]["outcome"] == "declined"
-    assert response.json()["status"] == "requested"
-    assert_error(
-        me.post(url, {"accept": True}, content_type="application/json"),
-        409,
-        "closure.offer_answered",
-    )
-
-
-@pytest.mark.usefixtures("me_api")
-def test_customer_bad_request_is_422_and_writes_nothing(subscriber):
-    customer, sub = subscriber
-    me = portal(customer.user)
-    before = rows()
-    response = me.post(
-        f"{BASE}/me/closures",
-        request_body(sub, end_date=end(-3), reason="other", reason_text=""),
-        content_type="application/json",
-    )
-    error = assert_error(response, 422, "validation_error")
-    assert set(error["fields"]) == {"end_date", "reason_text"}
-    assert rows() == before
-
-
-@pytest.mark.usefixtures("me_api")
-def test_another_customers_request_is_404(world, onboarding):
-    other, _other_sub = onboarding.active()
-    them = portal(other.user)
-    before = rows()
-    for method, path, _bad in CUSTOMER:
-        if "{c}" not in path:
-            continue
-        body = {"accept": True} if "answer" in path else {}
-        kwargs = {"content_type": "application/json", "data": body} if method == "post" else {}
-        response = getattr(them, method)(BASE + path.format(**world), **kwargs)
-        assert_error(response, 404, "not_found")
-    # Filing for someone else's subscription: 404 too.
-    mine = world["customer"].subscriptions.get()
-    response = them.post(f"{BASE}/me/closures", request_body(mine), content_type="application/json")
-    assert_error(response, 404, "not_found")
-    assert them.get(f"{BASE}/me/closures").json() == []
-    assert rows() == before
-
-
-@pytest.mark.usefixtures("me_api")
-@pytest.mark.parametrize("method, path, bad", CUSTOMER, ids=lambda v: str(v))
-@pytest.mark.parametrize("role", [r for r in Role if r != Role.CUSTOMER], ids=str)
-def test_staff_sessions_get_403_on_customer_endpoints(world, role, method, path, bad):
-    staff = portal(factories.staff_user(role))
-    before = rows()
-    kwargs = {"content_type": "application/json", "data": bad} if bad is not None else {}
-    response = getattr(staff, method)(BASE + path.format(**world), **kwargs)
-    assert_error(response, 403, "forbidden")
-    assert rows() == before
-
-
-@pytest.mark.usefixtures("me_api")
-def test_customer_endpoints_need_the_portal_session_not_a_token(client, world):
-    """A bearer token (whatever its user) is not the portal's session."""
-    key = token_for(user=world["customer"].user)
-    assert_error(call(client, "get", "/me/closures", key), 401, "unauthenticated")
+# --- customers --------------------------------------------------------------------------------
+# Customers close in the portal; the API is for staff and integrations (decision 0008).
 
 
 def test_a_customers_token_opens_no_staff_endpoint(client, world):
     key = token_for(user=world["customer"].user)
     assert_error(call(client, "get", "/closures", key), 403, "forbidden")
     assert_error(call(client, "get", f"/closures/{world['c']}", key), 403, "forbidden")
-
-
-@pytest.mark.usefixtures("me_api")
-def test_customer_writes_need_the_csrf_token(subscriber):
-    customer, sub = subscriber
-    me = Client(enforce_csrf_checks=True)
-    me.force_login(customer.user)
-    before = rows()
-    response = me.post(f"{BASE}/me/closures", request_body(sub), content_type="application/json")
-    assert_error(response, 403, "csrf_failed")
-    assert rows() == before
-    assert me.get(f"{BASE}/me/closures").status_code == 200  # reads need none
-    token = _get_new_csrf_string()  # what the portal's pages put in the cookie
-    me.cookies[settings.CSRF_COOKIE_NAME] = token
-    response = me.post(
-        f"{BASE}/me/closures",
-        request_body(sub),
-        content_type="application/json",
-        HTTP_X_CSRFTOKEN=token,
-    )
-    assert response.status_code == 201, response.content
