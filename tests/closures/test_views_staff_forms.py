@@ -205,10 +205,14 @@ def test_settle_preview_matches_the_settlement(client, subscriber, closing, pric
     services.closures_sweep(today=closure.end_date)
     client.force_login(closing)
     url = reverse("closures:closure_settle", args=[closure.pk])
+    before = factories.row_counts()
     r = client.get(url)
     assert r.status_code == 200
     preview = r.context["preview"]
-    assert not Invoice.objects.filter(kind="final").exists()  # reading wrote nothing
+    # The preview settles in a transaction it rolls back: nothing kept, no number used.
+    assert factories.row_counts() == before
+    assert not Invoice.objects.filter(kind="final").exists()
+    assert preview.lines and preview.final_amount == sum(line["amount"] for line in preview.lines)
     r = client.post(url)
     assert r.status_code == 302 and r["Location"].endswith("#settlement") and _msgs(r)
     closure.refresh_from_db()

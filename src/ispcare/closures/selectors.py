@@ -8,16 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from ispcare.billing.choices import OPEN_STATUSES as INVOICE_OPEN
-from ispcare.billing.choices import InvoiceKind, InvoiceStatus
-from ispcare.billing.models import Adjustment, Invoice
-from ispcare.billing.services import credit_left, deposit_held, open_balance
+from ispcare.billing.services import credit_left, open_balance
 from ispcare.customers.choices import EquipmentStatus, EventKind, SubscriptionState
 from ispcare.customers.models import Customer, Equipment, Event, Subscription
 from ispcare.workorders.choices import WorkOrderKind
@@ -247,111 +241,6 @@ def mask_account(number: str) -> str:
 
 
 # The settlement before it is issued ---------------------------------------------------
-
-
-@dataclass
-class SettlementPreview:
-    deposit_held: int
-    service_charge: int
-    equipment_charges: int
-    final_amount: int
-    open_before: int
-    credit_used: int
-    owed: int
-    deposit_applied: int
-    refund_due: int
-    balance_left: int
-    lines: list[dict[str, Any]]
-
-
-def settlement_preview(closure: Closure) -> SettlementPreview:
-    """What closure_settle would compute, read without writing: the final invoice (service
-    prorated to the end date, waiting credits and charges, the equipment charges, tax), then
-    the deposit against what is owed. An estimate: the settlement itself is authoritative."""
-    from ispcare.billing.drafts import Draft
-    from ispcare.billing.run import service_lines
-
-    sub = Subscription.objects.select_related("plan").get(pk=closure.subscription_id)
-    items = list(closure.items.select_related("equipment").filter(charge__gt=0))
-    charges = sum(i.charge for i in items)
-    # A deposit never paid in full is voided at settlement: not owed; its paid part is credit.
-    unpaid_deposits = list(
-        Invoice.objects.filter(
-            subscription_id=sub.pk, kind=InvoiceKind.DEPOSIT, status__in=INVOICE_OPEN
-        ).values_list("amount", "amount_paid")
-    )
-    open_before = open_balance(customer_id=closure.customer_id) - sum(
-        a - p for a, p in unpaid_deposits
-    )
-    credit = credit_left(customer_id=closure.customer_id) + sum(p for _a, p in unpaid_deposits)
-    has_final = (
-        Invoice.objects.filter(subscription_id=sub.pk, kind=InvoiceKind.FINAL)
-        .exclude(status=InvoiceStatus.VOID)
-        .exists()
-    )
-    lines: list[dict[str, Any]] = []
-    final_amount = 0
-    if not has_final:
-        billed_until = (
-            Invoice.objects.filter(subscription_id=sub.pk, kind=InvoiceKind.MONTHLY)
-            .exclude(status=InvoiceStatus.VOID)
-            .aggregate(end=Max("period_end"))["end"]
-        )
-        until = closure.end_date
-        start = billed_until or (
-            timezone.localtime(sub.activated_at).date() if sub.activated_at else until
-        )
-        draft = Draft(
-            subscription_id=sub.pk,
-            customer_id=sub.customer_id,
-            kind=InvoiceKind.FINAL,
-            description=str(_("Final invoice")),
-            due_date=timezone.localdate() + dt.timedelta(days=settings.BILLING_DUE_DAYS),
-            period_start=start,
-            period_end=max(start, until),
-        )
-        if until > start:
-            service_lines(draft, sub=sub, start=start, end=until)
-        waiting = [
-            (a.amount, a.description)
-            for a in Adjustment.objects.filter(
-                customer_id=sub.customer_id, invoice__isnull=True
-            ).filter(Q(subscription_id=sub.pk) | Q(subscription__isnull=True))
-        ] + [
-            (
-                i.charge,
-                f"{i.equipment.get_kind_display()} {i.equipment.serial}: "
-                f"{i.get_condition_display().lower()}",
-            )
-            for i in items
-        ]
-        for amount, description in sorted(waiting, key=lambda w: w[0] < 0):
-            room = draft.subtotal
-            if amount < 0:
-                if room <= 0:
-                    continue
-                amount = max(amount, -room)
-            draft.line(kind="adjustment", description=description, amount=amount)
-        final_amount = draft.amount
-        lines = draft.lines
-    held = deposit_held(subscription_id=sub.pk)
-    owed_gross = open_before + final_amount
-    credit_used = min(credit, owed_gross)
-    owed = owed_gross - credit_used
-    applied = min(held, owed)
-    return SettlementPreview(
-        deposit_held=held,
-        service_charge=final_amount - charges if final_amount else 0,
-        equipment_charges=charges,
-        final_amount=final_amount,
-        open_before=open_before,
-        credit_used=credit_used,
-        owed=owed,
-        deposit_applied=applied,
-        refund_due=held - applied + credit - credit_used,
-        balance_left=owed - applied,
-        lines=lines,
-    )
 
 
 # The staff customer page's panel ------------------------------------------------------

@@ -35,6 +35,7 @@ from .settlement import (
     closure_close,
     closure_refund,
     closure_settle,
+    closure_settle_preview,
     closure_write_off,
 )
 
@@ -254,6 +255,7 @@ __all__ = [
     "closure_refund",
     "closure_request",
     "closure_settle",
+    "closure_settle_preview",
     "closure_write_off",
     "closures_sweep",
     "equipment_prices_set",

@@ -3,6 +3,7 @@ refund, a manager's write-off, and closing the file (decision 0018)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +21,10 @@ from . import notices
 from .choices import ClosureStatus
 from .lifecycle import MACHINE, closure_event, closure_locked, closure_move
 from .models import Closure, Settlement
+
+
+class _DryRun(Exception):
+    """Rolls back the settlement a preview computed."""
 
 
 def closure_settle(*, closure_id: int, actor: Any) -> Settlement:
@@ -205,3 +210,65 @@ def _close_if_done(closure: Closure, actor: Any) -> bool:
         return False
     _close(closure, actor)
     return True
+
+
+@dataclass
+class SettlementPreview:
+    deposit_held: int
+    service_charge: int
+    equipment_charges: int
+    final_amount: int
+    open_before: int
+    credit_used: int
+    owed: int
+    deposit_applied: int
+    refund_due: int
+    balance_left: int
+    lines: list[dict[str, Any]]
+
+
+def closure_settle_preview(*, closure_id: int, actor: Any) -> SettlementPreview | None:
+    """What `closure_settle` would do, by doing it in a transaction that is rolled back:
+    the very same computation (never a second copy of billing's rules), with nothing kept,
+    no number used and no notice sent. None when settling is not possible now."""
+    from ispcare.billing.models import Invoice
+
+    sub_id, customer_id = Closure.objects.values_list("subscription_id", "customer_id").get(
+        pk=closure_id
+    )
+    unpaid_deposit_paid = sum(
+        Invoice.objects.filter(
+            subscription_id=sub_id, kind="deposit", status__in=("issued", "partially_paid")
+        ).values_list("amount_paid", flat=True)
+    )
+    credit_before = billing.credit_left(customer_id=customer_id) + unpaid_deposit_paid
+    preview: SettlementPreview | None = None
+    try:
+        with transaction.atomic():
+            try:
+                settlement = closure_settle(closure_id=closure_id, actor=actor)
+            except Conflict:
+                raise _DryRun from None
+            final = settlement.final_invoice
+            final_amount = final.amount if final else 0
+            credit_used = credit_before - settlement.credit
+            preview = SettlementPreview(
+                deposit_held=settlement.deposit_held,
+                service_charge=settlement.service_charge,
+                equipment_charges=settlement.equipment_charges,
+                final_amount=final_amount,
+                open_before=settlement.owed + credit_used - final_amount,
+                credit_used=credit_used,
+                owed=settlement.owed,
+                deposit_applied=settlement.deposit_applied,
+                refund_due=settlement.refund_due,
+                balance_left=settlement.balance_left,
+                lines=[
+                    {"description": line.description, "amount": line.amount}
+                    for line in (final.lines.all() if final else [])
+                ],
+            )
+            raise _DryRun
+    except _DryRun:
+        pass
+    return preview

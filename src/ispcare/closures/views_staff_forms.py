@@ -209,7 +209,9 @@ def closure_settle(request, pk: int):
             "form": form,
             "blocked": blocked,
             "out": out,
-            "preview": None if blocked else selectors.settlement_preview(closure),
+            "preview": None
+            if blocked
+            else services.closure_settle_preview(closure_id=closure.pk, actor=request.user),
             "items": selectors.items_of(closure),
         },
         status=422 if request.method == "POST" else 200,
