@@ -214,6 +214,49 @@ def installation_cancel(*, subscription_id: int, actor: Any, reason: str) -> Sub
     return sub
 
 
+def _visit_book(
+    *,
+    subscription_id: int,
+    kind: str,
+    technician: Any,
+    date: dt.date,
+    note: str,
+    event: str,
+    actor: Any,
+) -> WorkOrder:
+    """Book (or move) the one open visit of `kind` at the subscriber: it lands on the
+    technician's phone queue; what they go for is the job's problem/note."""
+    with transaction.atomic():
+        sub = (
+            Subscription.objects.select_for_update()
+            .select_related("customer")
+            .get(pk=subscription_id)
+        )
+        order, _created = WorkOrder.objects.update_or_create(
+            subscription=sub,
+            kind=kind,
+            status=WorkOrderStatus.SCHEDULED,
+            defaults={
+                "customer": sub.customer,
+                "scheduled_date": date,
+                "technician": technician,
+                "problem": note,
+            },
+        )
+        event_record(
+            customer=sub.customer,
+            subscription=sub,
+            kind=event,
+            actor=actor,
+            data={
+                "date": date.isoformat(),
+                "technician": technician.get_full_name() or technician.username,
+                "work_order": order.pk,
+            },
+        )
+    return order
+
+
 def repair_schedule(
     *, subscription_id: int, technician_id: int, date: dt.date, problem: str, actor: Any
 ) -> WorkOrder:
@@ -228,40 +271,15 @@ def repair_schedule(
         fields["problem"] = [_("Describe what the technician should look at.")]
     if fields:
         raise ValidationFailed(_("Check the visit."), fields=fields)
-    tech = _technician(technician_id)
-    with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update()
-            .select_related("customer")
-            .get(pk=subscription_id)
-        )
-        order = WorkOrder.objects.filter(
-            subscription=sub, kind=WorkOrderKind.REPAIR, status=WorkOrderStatus.SCHEDULED
-        ).first()
-        if order:
-            order.scheduled_date, order.technician, order.problem = date, tech, problem
-            order.save(update_fields=["scheduled_date", "technician", "problem", "updated_at"])
-        else:
-            order = WorkOrder.objects.create(
-                kind=WorkOrderKind.REPAIR,
-                customer=sub.customer,
-                subscription=sub,
-                scheduled_date=date,
-                technician=tech,
-                problem=problem,
-            )
-        event_record(
-            customer=sub.customer,
-            subscription=sub,
-            kind=EventKind.REPAIR_SCHEDULED,
-            actor=actor,
-            data={
-                "date": date.isoformat(),
-                "technician": tech.get_full_name() or tech.username,
-                "work_order": order.pk,
-            },
-        )
-    return order
+    return _visit_book(
+        subscription_id=subscription_id,
+        kind=WorkOrderKind.REPAIR,
+        technician=_technician(technician_id),
+        date=date,
+        note=problem,
+        event=EventKind.REPAIR_SCHEDULED,
+        actor=actor,
+    )
 
 
 def repair_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder:
@@ -295,37 +313,15 @@ def pickup_schedule(
             _("Choose today or a later date."),
             fields={"date": [_("Choose today or a later date.")]},
         )
-    tech = _technician(technician_id)
-    note = (note or "").strip()
-    with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update()
-            .select_related("customer")
-            .get(pk=subscription_id)
-        )
-        order, _created = WorkOrder.objects.update_or_create(
-            subscription=sub,
-            kind=WorkOrderKind.PICKUP,
-            status=WorkOrderStatus.SCHEDULED,
-            defaults={
-                "customer": sub.customer,
-                "scheduled_date": date,
-                "technician": tech,
-                "problem": note,
-            },
-        )
-        event_record(
-            customer=sub.customer,
-            subscription=sub,
-            kind=EventKind.PICKUP_SCHEDULED,
-            actor=actor,
-            data={
-                "date": date.isoformat(),
-                "technician": tech.get_full_name() or tech.username,
-                "work_order": order.pk,
-            },
-        )
-    return order
+    return _visit_book(
+        subscription_id=subscription_id,
+        kind=WorkOrderKind.PICKUP,
+        technician=_technician(technician_id),
+        date=date,
+        note=(note or "").strip(),
+        event=EventKind.PICKUP_SCHEDULED,
+        actor=actor,
+    )
 
 
 def pickup_complete(*, work_order_id: int, result: str, actor: Any) -> WorkOrder:
