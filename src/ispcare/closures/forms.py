@@ -203,7 +203,7 @@ class ClosureRequestForm(forms.Form):
         help_text=_(
             "The service stops at 00:00 on this day: network access is disabled and billing stops."
         ),
-        error_messages={"required": _("Enter the last day of service.")},
+        error_messages={"required": _("Enter the date the service ends.")},
     )
     reason = forms.ChoiceField(
         label=_("Reason"),
