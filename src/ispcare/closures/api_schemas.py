@@ -30,7 +30,7 @@ class RequestFields(Schema):
     """What a termination request says (the rules are the portal form's: closures.services)."""
 
     end_date: dt.date = Field(
-        description="The last day of service: at least the notice period ahead, at most six months."
+        description="The day the service stops (access disabled from 00:00 WIB): at least the notice period ahead, at most six months."
     )
     reason: ClosureReason
     reason_text: str = Field(
