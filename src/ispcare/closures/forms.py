@@ -163,7 +163,7 @@ class OfferForm(forms.Form):
     text = forms.CharField(
         label=_("The offer"),
         max_length=2000,
-        help_text=_("For example: 50% off for two months, or a free upgrade to 50 Mbps."),
+        help_text=_("For example: half price for two months, or a free upgrade to 50 Mbps."),
         error_messages={"required": _("Describe the offer.")},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
