@@ -8,8 +8,12 @@ class ClosuresConfig(AppConfig):
     verbose_name = _("Closing")
 
     def ready(self) -> None:
+        from ispcare.notifications.documents import document_register
+
         from .notices import register_templates
+        from .pdf import statement_document
         from .privacy_closures import register
 
         register_templates()
         register()
+        document_register("settlement_statement", statement_document)

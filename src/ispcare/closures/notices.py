@@ -148,4 +148,15 @@ def closure_notify(closure: Closure, template: str, **extra: Any) -> None:
     if "offer" in extra:
         context["offer"] = _plain(extra["offer"], ("text", "credit"))
         key += f":{extra['offer'].pk}"
-    customer_notify(customer=closure.customer, template=template, context=context, key=key)
+    attachment = ""
+    if template == "closure_settled":  # the statement itself goes with the email
+        from ispcare.notifications.documents import document_ref
+
+        attachment = document_ref("settlement_statement", closure.pk)
+    customer_notify(
+        customer=closure.customer,
+        template=template,
+        context=context,
+        key=key,
+        attachment=attachment,
+    )

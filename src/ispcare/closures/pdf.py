@@ -196,3 +196,18 @@ def statement_pdf(closure: Closure) -> bytes:
 def statement_filename(closure: Closure) -> str:
     with translation.override(closure.customer.language or settings.LANGUAGE_CODE):
         return f"{slugify(_('settlement'))}-{slugify(closure.number.replace('/', '-'))}.pdf"
+
+
+def statement_document(closure_id: int):
+    """The statement as an email attachment (notifications.documents); None before the
+    settlement (or if the request is gone)."""
+    from ispcare.notifications.documents import Document
+
+    closure = (
+        Closure.objects.select_related("customer", "subscription__plan")
+        .filter(pk=closure_id, settlement__isnull=False)
+        .first()
+    )
+    if closure is None:
+        return None
+    return Document(statement_filename(closure), statement_pdf(closure))

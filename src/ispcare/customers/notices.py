@@ -252,8 +252,10 @@ def customer_notify(
     context: dict[str, Any],
     key: str,
     channels: tuple[str, ...] | None = None,
+    attachment: str = "",
 ) -> None:
-    """Tell the customer, on their preferred channels unless `channels` overrides them."""
+    """Tell the customer, on their preferred channels unless `channels` overrides them;
+    `attachment` (a document reference) goes with the email."""
     recipient = customer_recipient(customer)
     if channels is not None:
         recipient = dataclasses.replace(recipient, channels=channels)
@@ -268,5 +270,6 @@ def customer_notify(
                 **context,
             },
             idempotency_key=key,
+            attachment=attachment,
         )
     )

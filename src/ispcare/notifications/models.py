@@ -61,6 +61,8 @@ class Notification(models.Model):
     # WhatsApp notices go out as an approved template with these body parameters.
     wa_template = models.CharField(max_length=128, blank=True)
     wa_params = models.JSONField(default=list, blank=True)
+    # A document sent along by email ("kind:id", notifications.documents).
+    attachment = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     bulk = models.ForeignKey(
         BulkSend, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"

@@ -38,6 +38,7 @@ class Message:
     context: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str = ""
     inapp: bool = True  # also in the portal inbox when the recipient has an account
+    attachment: str = ""  # a document reference (notifications.documents), sent by email
 
 
 def whatsapp_enabled() -> bool:
@@ -104,6 +105,10 @@ def message_send(*, message: Message) -> list[Notification]:
             wa_params=lambda: renderer.whatsapp_params(context, recipient.language),
         )
     ]
+    if message.attachment:
+        for row in rows:
+            if row.channel == Channel.EMAIL:
+                row.attachment = message.attachment
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller
             created = Notification.objects.bulk_create(rows)

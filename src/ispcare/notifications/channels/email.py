@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ..choices import Channel, Failure
+from ..documents import document_render
 from ..pacing import Pacer
 from .base import Outcome
 
@@ -57,6 +58,10 @@ def build_email(row) -> EmailMultiAlternatives:
         },
     )
     message.attach_alternative(html, "text/html")
+    if row.attachment:
+        document = document_render(row.attachment)
+        if document is not None:
+            message.attach(document.filename, document.content, document.mimetype)
     return message
 
 
