@@ -470,3 +470,27 @@ def test_anonymous_goes_to_login(client, subscriber):
     response = client.get(url("closure", closure.pk))
     assert response.status_code == 302 and reverse("accounts:login") in response.url
     assert not RetentionOffer.objects.exists()
+
+
+def test_the_portal_stays_readable_after_closing(client, customer, sub, closing):
+    """History stays: the dashboard, invoices, messages and the request after closing."""
+    closure = request(sub, customer.user)
+    settlement = settle(closure, closing)
+    services.closure_refund(
+        closure_id=closure.pk,
+        amount=settlement.refund_due,
+        method="bank_transfer",
+        reference="TRF-KEMBALI-78",
+        actor=closing,
+    )
+    sub.refresh_from_db()
+    assert sub.state == "closed"
+    for name in ("portal:dashboard", "portal_billing:invoices", "portal:notifications"):
+        assert client.get(reverse(name)).status_code == 200, name
+    final = settlement.final_invoice
+    assert final.number in text(client.get(reverse("portal_billing:invoices")))
+    assert client.get(url("closure", closure.pk)).status_code == 200
+    assert client.get(url("statement", closure.pk)).status_code == 200
+    # And no second request for a closed subscription.
+    assert client.get(url("index")).status_code == 200
+    assert 'id="stop-button"' not in text(client.get(url("index")))
