@@ -58,6 +58,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/billing_run.py
 	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/closing.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts
