@@ -15,6 +15,8 @@ from ispcare.customers.models import Customer, Equipment, Subscription
 from .choices import ClosureReason, ClosureStatus, OfferOutcome, RequestChannel, ReturnMethod
 
 _User = settings.AUTH_USER_MODEL
+# A request's number, e.g. TRM/2026/00042 (the sequence restarts each year).
+REQUEST_NUMBER_FORMAT = "TRM/{year}/{seq:05d}"
 
 
 class Closure(TimeStamped):

@@ -14,11 +14,12 @@ from django.db.models.functions import Coalesce
 from ispcare.billing.services import credit_left, open_balance
 from ispcare.customers.choices import EquipmentStatus, EventKind, SubscriptionState
 from ispcare.customers.models import Customer, Equipment, Event, Subscription
+from ispcare.customers.numbers import customer_number_as_stored, number_as_stored
 from ispcare.workorders.choices import WorkOrderKind
 from ispcare.workorders.models import WorkOrder
 
 from .choices import OPEN_STATUSES, ClosureStatus, OfferOutcome
-from .models import Closure, EquipmentPrice, ReturnItem
+from .models import REQUEST_NUMBER_FORMAT, Closure, EquipmentPrice, ReturnItem
 
 # The queue's status tabs: every open state, then the finished ones.
 QUEUE_TABS = (
@@ -72,14 +73,29 @@ def queue(f: QueueFilter) -> QuerySet[Closure]:
     elif f.status != "all":
         rows = rows.filter(status=f.status)
     if f.q:
-        term = f.q
-        rows = rows.filter(
-            Q(number__icontains=term)
-            | Q(customer__number__iexact=term)
-            | Q(customer__number__icontains=term)
-            | Q(customer__full_name__icontains=term)
-        )
+        rows = rows.filter(_search(f.q))
     return rows.order_by("end_date", "id")
+
+
+def _search(term: str) -> Q:
+    """A whole customer or request number (any case) is looked up by equality: the unique
+    index finds it among every request, where a substring search scans them all and the
+    customers with them. Any other text: part of either number, or of the name."""
+    customer_number = customer_number_as_stored(term)
+    request_number = number_as_stored(REQUEST_NUMBER_FORMAT, term)
+    # Each shape on its own column (the formats do not overlap): an OR across the two
+    # tables would not be an index lookup.
+    if customer_number and request_number:
+        return Q(customer__number=customer_number) | Q(number=request_number)
+    if customer_number:
+        return Q(customer__number=customer_number)
+    if request_number:
+        return Q(number=request_number)
+    return (
+        Q(number__icontains=term)
+        | Q(customer__number__icontains=term)
+        | Q(customer__full_name__icontains=term)
+    )
 
 
 def status_counts() -> dict[str, int]:

@@ -27,7 +27,7 @@ from . import notices
 from .choices import ClosureReason, ClosureStatus, RequestChannel, ReturnMethod
 from .equipment import closure_check_in, closure_pickup_schedule
 from .lifecycle import closure_event, closure_locked, closure_move
-from .models import Closure
+from .models import REQUEST_NUMBER_FORMAT, Closure
 from .offers import retention_offer_answer, retention_offer_make
 from .pricelist import equipment_prices_set
 from .settlement import (
@@ -45,7 +45,7 @@ _TERMINABLE = (S.AWAITING_DEPOSIT, S.ACTIVE, S.ISOLATED)
 
 def _number() -> str:
     year = timezone.localdate().year
-    return f"TRM/{year}/{sequence_next(name=f'closure:{year}'):05d}"
+    return REQUEST_NUMBER_FORMAT.format(year=year, seq=sequence_next(name=f"closure:{year}"))
 
 
 def _validate_request(

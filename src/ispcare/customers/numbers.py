@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
 import string
 
@@ -26,6 +28,37 @@ def customer_number_next() -> str:
     yymm = timezone.localtime().strftime("%y%m")
     seq = sequence_next(name=f"customer:{yymm}")
     return settings.CUSTOMER_NUMBER_FORMAT.format(yymm=yymm, seq=seq)
+
+
+@functools.lru_cache(maxsize=8)
+def _shape(fmt: str) -> tuple[re.Pattern[str], tuple[tuple[str, bool], ...]]:
+    """A number format as a pattern: its text as written (any case), each field digits
+    (at least the zero-padded width: a sequence may outgrow it)."""
+    pattern, parts = [], []
+    for text, name, spec, _conversion in string.Formatter().parse(fmt):
+        pattern.append(re.escape(text))
+        if name is not None:
+            width = re.fullmatch(r"0([0-9]+)d", spec or "")
+            pattern.append(f"([0-9]{{{width.group(1)},}})" if width else "([0-9]+)")
+        parts.append((text, name is not None))
+    return re.compile("".join(pattern), re.IGNORECASE), tuple(parts)
+
+
+def number_as_stored(fmt: str, term: str) -> str | None:
+    """`term` as a number of format `fmt` is stored (the format's own letter case), or None
+    when it is not shaped like one. Searches look such a term up by equality, which the
+    number's unique index answers, instead of a substring scan."""
+    pattern, parts = _shape(fmt)
+    found = pattern.fullmatch(term.strip())
+    if found is None:
+        return None
+    digits = iter(found.groups())
+    return "".join(text + (next(digits) if field else "") for text, field in parts)
+
+
+def customer_number_as_stored(term: str) -> str | None:
+    """`term` as the customer number it would be (settings.CUSTOMER_NUMBER_FORMAT)."""
+    return number_as_stored(settings.CUSTOMER_NUMBER_FORMAT, term)
 
 
 def pppoe_username_for(number: str) -> str:
