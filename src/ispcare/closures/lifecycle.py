@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,33 @@ def _settled_up(closure: Closure) -> str | None:
     if settlement.refund_due and settlement.refund_id is None:
         return str(_("Pay the deposit refund first."))
     return None
+
+
+def closable() -> QuerySet[Closure]:
+    """Settled requests the close guards would let through, as one query (the same
+    conditions as `_equipment_back` and `_settled_up`, kept beside them): no device
+    installed, a settlement whose refund is paid or nothing due, and no open balance. The
+    sweep locks only these; the guards still decide, under the lock."""
+    from ispcare.billing.choices import OPEN_STATUSES as INVOICE_OPEN
+    from ispcare.billing.models import Invoice
+
+    devices_out = Equipment.objects.filter(
+        subscription_id=OuterRef("subscription_id"), status=EquipmentStatus.INSTALLED
+    )
+    # billing.open_balance(customer) > 0, per customer.
+    owing = (
+        Invoice.objects.filter(customer_id=OuterRef("customer_id"), status__in=INVOICE_OPEN)
+        .order_by()
+        .values("customer_id")
+        .annotate(left=Sum("amount") - Sum("amount_paid"))
+        .filter(left__gt=0)
+    )
+    return Closure.objects.filter(
+        Q(settlement__refund_due=0) | Q(settlement__refund__isnull=False),
+        ~Exists(devices_out),
+        ~Exists(owing),
+        status=C.SETTLED,
+    )
 
 
 MACHINE = Machine(

@@ -26,7 +26,7 @@ from ispcare.customers.models import Subscription
 from . import notices
 from .choices import ClosureReason, ClosureStatus, RequestChannel, ReturnMethod
 from .equipment import closure_check_in, closure_pickup_schedule
-from .lifecycle import closure_event, closure_locked, closure_move
+from .lifecycle import closable, closure_event, closure_locked, closure_move
 from .models import REQUEST_NUMBER_FORMAT, Closure
 from .offers import retention_offer_answer, retention_offer_make
 from .pricelist import equipment_prices_set
@@ -233,9 +233,9 @@ def closures_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         except Exception:  # one bad row must not stop the others
             log.exception("closure %s: ending the service failed", pk)
             counts["failed"] += 1
-    for pk in list(
-        Closure.objects.filter(status=ClosureStatus.SETTLED).values_list("pk", flat=True)
-    ):
+    # Only the settled requests that can close now: the rest wait for a payment or the
+    # refund, and locking each of them every hour would only run the guards to say no.
+    for pk in list(closable().values_list("pk", flat=True)):
         with transaction.atomic():
             if _close_if_done(closure_locked(pk), None):
                 counts["closed"] += 1
