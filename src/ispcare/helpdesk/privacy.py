@@ -167,11 +167,7 @@ def anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
     counts: dict[str, dict[int, int]] = {}
     # Whose each conversation and ticket is, found once (one query each for the batch):
     # the updates below empty the columns (a visitor's number) they were found by.
-    conv_owner = dict(
-        Conversation.objects.filter(batch.any(_conversation_q))
-        .annotate(_owner=batch.owner_of(_conversation_q))
-        .values_list("pk", "_owner")
-    )
+    conv_owner = batch.owners(Conversation.objects.all(), _conversation_q)
     convs_of: dict[int, list[int]] = defaultdict(list)
     for conv, owner in conv_owner.items():
         convs_of[owner].append(conv)
@@ -179,11 +175,7 @@ def anonymise(batch: ErasureBatch) -> dict[str, dict[int, int]]:
     def ticket_q(subject: Subject) -> Q:
         return _ticket_q(subject, convs_of.get(subject.customer_id, []))
 
-    ticket_owner = dict(
-        Ticket.objects.filter(batch.any(ticket_q))
-        .annotate(_owner=batch.owner_of(ticket_q))
-        .values_list("pk", "_owner")
-    )
+    ticket_owner = batch.owners(Ticket.objects.all(), ticket_q)
     conv_ids, ticket_ids = list(conv_owner), list(ticket_owner)
     if not conv_ids and not ticket_ids:
         return counts

@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ispcare.common.bulk import rows_update
 from ispcare.common.privacy import (
     REDACTED,
     ErasureBatch,
     Subject,
-    count_by,
     phone_variants,
     rows,
     section_register,
@@ -32,6 +32,8 @@ from ispcare.common.privacy import (
 
 from .choices import DUE_STATUSES, Status
 from .models import Notification, WhatsAppContact
+
+CANCELLABLE = [*DUE_STATUSES, Status.HELD]
 
 
 def _of(subject: Subject) -> Q:
@@ -58,24 +60,38 @@ def export(subject: Subject) -> dict[str, Any]:
 
 
 def _anonymise_rows(batch: ErasureBatch, match: Callable[[Subject], Q]) -> dict[int, int]:
-    mine = Notification.objects.filter(batch.any(match))
-    owner = batch.owner_of(match)
-    counts = count_by(mine, owner)
-    # Scrub the staff-facing notes first: they repeat the address that is about to go.
-    batch.scrub_rows(
-        mine.filter(~Q(note="") | ~Q(last_error="")), ["note", "last_error"], owner=owner
-    )
-    mine.filter(status__in=[*DUE_STATUSES, Status.HELD]).update(
-        status=Status.CANCELLED, next_attempt_at=None
-    )
-    pseudonym = batch.case(match, lambda s: s.pseudonym)
-    # One statement: a row found by its address must not lose it halfway.
-    mine.update(
-        recipient_name=pseudonym,
-        to=Case(When(to="", then=Value("")), default=pseudonym),
-        subject=REDACTED,
-        body=REDACTED,
-        wa_params=[],
+    # One read of the batch's rows, whose each is found before the address it was found
+    # by goes; then writes by primary key (a statement per column over the whole batch
+    # would evaluate the per-customer CASE on every row again).
+    found = batch.owned(Notification.objects.all(), match, "status", "to", "note", "last_error")
+    counts: dict[int, int] = {}
+    writes: list[Notification] = []
+    due: list[int] = []
+    for subject, row in found:
+        counts[subject.customer_id] = counts.get(subject.customer_id, 0) + 1
+        if row["status"] in CANCELLABLE:
+            due.append(row["pk"])
+        writes.append(
+            Notification(
+                pk=row["pk"],
+                recipient_name=subject.pseudonym,
+                to=subject.pseudonym if row["to"] else "",
+                subject=REDACTED,
+                body=REDACTED,
+                wa_params=[],
+                # The staff-facing notes keep their wording: they repeat the address.
+                note=subject.scrub(row["note"]),
+                last_error=subject.scrub(row["last_error"]),
+            )
+        )
+    # Still waiting to go out: cancelled (the status checked again: a worker may have
+    # sent it since the read).
+    for start in range(0, len(due), 1000):
+        Notification.objects.filter(
+            pk__in=due[start : start + 1000], status__in=CANCELLABLE
+        ).update(status=Status.CANCELLED, next_attempt_at=None)
+    rows_update(
+        writes, ["recipient_name", "to", "subject", "body", "wa_params", "note", "last_error"]
     )
     return counts
 
