@@ -107,8 +107,10 @@ def closures_sweep() -> None:
 
 @db_periodic_task(crontab(minute="40", hour="19"))
 def privacy_anonymise() -> None:
-    """Anonymise the personal data of customers closed longer than the retention period
-    (02:40 WIB, a quiet hour)."""
+    """Anonymise the personal data of customers closed longer than the retention period,
+    then of registrations rejected longer than theirs (02:40 WIB, a quiet hour)."""
     from ispcare.closures.privacy import privacy_anonymise_due
+    from ispcare.customers.privacy_applications import applications_anonymise_due
 
     privacy_anonymise_due()
+    applications_anonymise_due()

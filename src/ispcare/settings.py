@@ -421,3 +421,6 @@ CLOSING_DROPOFF_ADDRESS = os.environ.get(
 # Personal data of closed customers is anonymised this many days after closing (UU PDP);
 # financial records stay under a pseudonym.
 PRIVACY_RETENTION_DAYS = env_int("PRIVACY_RETENTION_DAYS", 730)
+# Registrations that never became a customer (rejected) are anonymised this many days
+# after the decision: long enough to answer a complaint about the refusal or a new try.
+PRIVACY_APPLICATION_RETENTION_DAYS = env_int("PRIVACY_APPLICATION_RETENTION_DAYS", 180)

@@ -34,6 +34,7 @@ from ispcare.common.privacy import ErasureBatch, Subject, pseudonym_for, section
 from ispcare.customers.choices import TERMINAL_STATES, ApplicationStatus, EventKind
 from ispcare.customers.events import actor_label
 from ispcare.customers.models import Application, Customer, Event, Subscription
+from ispcare.customers.privacy_applications import due_applications, erased_applications
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,8 @@ def privacy_anonymise_due(*, now: dt.datetime | None = None, batch: int = BATCH)
 
 
 def privacy_summary(*, now: dt.datetime | None = None) -> dict[str, Any]:
-    """For the staff page: how many anonymised, how many the next run takes."""
+    """For the staff page: how many anonymised, how many the next run takes; the same
+    for registrations that never became a customer (customers/privacy_applications.py)."""
     last = erased().filter(actor__isnull=True).order_by("-erased_at").first()
     return {
         "erased": erased().count(),
@@ -246,4 +248,7 @@ def privacy_summary(*, now: dt.datetime | None = None) -> dict[str, Any]:
         "retention_days": settings.PRIVACY_RETENTION_DAYS,
         "cutoff": retention_cutoff(now),
         "last_run": last.erased_at if last else None,
+        "applications_erased": erased_applications().count(),
+        "applications_due": due_applications(now=now).count(),
+        "application_retention_days": settings.PRIVACY_APPLICATION_RETENTION_DAYS,
     }

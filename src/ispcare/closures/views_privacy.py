@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 
 from ispcare.accounts.decorators import capability_required, customer_required
 from ispcare.common.errors import RateLimited
+from ispcare.common.models import PersonalDataErasure
 from ispcare.common.privacy import section_labels
 from ispcare.common.ratelimit import rate_limit_hit
 from ispcare.customers.models import Customer
 
-from .privacy import JOB, customer_data_download, erased, privacy_summary
+from .privacy import JOB, customer_data_download, privacy_summary
 
 PAGE_SIZE = 50
 
@@ -59,9 +60,11 @@ def portal_privacy(request):
 
 @capability_required("privacy.view")
 def erasure_log(request):
-    """Staff: who was anonymised, when, by whom, which sections and how many rows."""
+    """Staff: who was anonymised, when, by whom, which sections and how many rows:
+    customers and registrations that never became one, newest first."""
     summary = privacy_summary()
-    page = Paginator(erased().select_related("actor"), PAGE_SIZE).get_page(request.GET.get("page"))
+    log = PersonalDataErasure.objects.select_related("actor")
+    page = Paginator(log, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = section_labels()
     for record in page:
         record.sections = [
