@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ispcare.common.models import PersonalDataErasure
-from ispcare.common.privacy import ErasureBatch, Subject, pseudonym_for, sections
+from ispcare.common.privacy import ErasureBatch, Subject, in_batches, pseudonym_for, sections
 from ispcare.customers.choices import TERMINAL_STATES, ApplicationStatus, EventKind
 from ispcare.customers.events import actor_label
 from ispcare.customers.models import Application, Customer, Event, Subscription
@@ -224,18 +224,11 @@ def privacy_anonymise_due(*, now: dt.datetime | None = None, batch: int = BATCH)
     """The periodic job: anonymise every due customer, `batch` per transaction. Returns
     how many were anonymised by this run (0 on a second run)."""
     now = now or timezone.now()
-    done, cursor = 0, 0
-    while True:
-        ids = list(
-            due_customers(now=now)
-            .filter(pk__gt=cursor)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return done
-        cursor = ids[-1]
-        done += len(privacy_anonymise(customer_ids=ids, now=now))
+    return in_batches(
+        due_customers(now=now),
+        batch,
+        lambda ids: len(privacy_anonymise(customer_ids=ids, now=now)),
+    )
 
 
 def privacy_summary(*, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -492,6 +492,19 @@ class ErasureBatch:
         return changed
 
 
+def in_batches(due: QuerySet, batch: int, handle: Callable[[list[int]], int]) -> int:
+    """`handle(ids)` for the primary keys of `due`, `batch` at a time in key order; each
+    batch is read after the previous one is handled (so it sees that batch's commit).
+    Returns the sum of what `handle` returned."""
+    done, cursor = 0, 0
+    while True:
+        ids = list(due.filter(pk__gt=cursor).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return done
+        cursor = ids[-1]
+        done += handle(ids)
+
+
 def count_by(queryset: QuerySet, owner: str | Case) -> dict[int, int]:
     """Rows of `queryset` per customer, `owner` being the column (or expression) that
     holds the customer id: take it before the update that the counts describe."""

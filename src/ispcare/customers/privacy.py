@@ -43,6 +43,21 @@ from .choices import ApplicationStatus
 from .models import Application, Customer, Equipment, Event, Subscription
 from .numbers import pppoe_username_for
 
+# An application's personal columns: anonymised with its customer here, and on their own
+# for a registration that never became one (privacy_applications.py).
+APPLICATION_COLUMNS = (
+    "full_name",
+    "nik",
+    "phone",
+    "email",
+    "street",
+    "rt",
+    "rw",
+    "latitude",
+    "longitude",
+    "rejection_reason",
+)
+
 ADDRESS = ("street", "rt", "rw", "kelurahan", "kecamatan", "city", "postcode")
 COORDS = ("latitude", "longitude")
 
@@ -244,18 +259,7 @@ def register() -> None:
                 "longitude",
                 "notify_channels",
             ),
-            "customers.Application": (
-                "full_name",
-                "nik",
-                "phone",
-                "email",
-                "street",
-                "rt",
-                "rw",
-                "latitude",
-                "longitude",
-                "rejection_reason",
-            ),
+            "customers.Application": APPLICATION_COLUMNS,
             "customers.Subscription": ("pppoe_password", "state_reason"),
             "customers.Event": ("reason", "data"),
             "customers.Event.actor_label": ("actor_label",),

@@ -58,6 +58,7 @@ from ispcare.common.privacy import (
     ErasureBatch,
     Subject,
     add_counts,
+    in_batches,
     pseudonym_for,
     sections,
 )
@@ -65,6 +66,7 @@ from ispcare.notifications.privacy import anonymise_refs
 
 from .choices import ApplicationStatus, EventKind
 from .models import Application, Customer, Event
+from .privacy import APPLICATION_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +78,6 @@ JOB = "job"  # the erasure record's actor_label, as closures.privacy.JOB
 ANON = "ANON"
 
 # What changes in each table (the erasure record's columns, shown to staff).
-APPLICATION_COLUMNS = (
-    "full_name",
-    "nik",
-    "phone",
-    "email",
-    "street",
-    "rt",
-    "rw",
-    "latitude",
-    "longitude",
-    "rejection_reason",
-)
 COLUMNS = {
     "customers.Application": APPLICATION_COLUMNS,
     "customers.Event": ("reason", "data"),
@@ -269,15 +259,8 @@ def applications_anonymise_due(*, now: dt.datetime | None = None, batch: int = B
     """The nightly pass over applications: every due one, `batch` per transaction.
     Returns how many this run anonymised (0 on a second run)."""
     now = now or timezone.now()
-    done, cursor = 0, 0
-    while True:
-        ids = list(
-            due_applications(now=now)
-            .filter(pk__gt=cursor)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return done
-        cursor = ids[-1]
-        done += len(applications_anonymise(application_ids=ids, now=now))
+    return in_batches(
+        due_applications(now=now),
+        batch,
+        lambda ids: len(applications_anonymise(application_ids=ids, now=now)),
+    )
