@@ -12,24 +12,14 @@ from ispcare.closures.lifecycle import MACHINE, closable, closure_locked
 from ispcare.closures.models import Closure
 from ispcare.customers.models import Equipment, Event
 
-from .support import request
+from .support import settled
 
 pytestmark = pytest.mark.django_db
 
 
 def _settled(onboarding, closing, condition):
-    """A request whose ONT came back in `condition`, ended and settled (not closed)."""
     customer, sub = onboarding.active()
-    ont = Equipment.objects.get(subscription=sub)
-    closure = request(sub, customer.user, return_method="dropoff")
-    services.closure_check_in(
-        closure_id=closure.pk, conditions={ont.pk: condition}, via="dropoff", actor=closing
-    )
-    services.closures_sweep(today=closure.end_date)
-    settlement = services.closure_settle(closure_id=closure.pk, actor=closing)
-    closure.refresh_from_db()
-    assert closure.status == "settled"
-    return closure, settlement
+    return settled(sub, customer.user, closing, condition)
 
 
 def _pay_the_rest(onboarding, closure):

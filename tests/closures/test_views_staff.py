@@ -20,7 +20,7 @@ from ispcare.customers.models import Equipment
 from ispcare.workorders.models import WorkOrder
 from tests import factories
 
-from .support import request
+from .support import request, settled
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +39,8 @@ def _detail(closure) -> str:
 
 
 def _settled(subscriber, closing, condition="good"):
-    """A request whose equipment came back in `condition`, ended and settled."""
     customer, sub = subscriber
-    ont = Equipment.objects.get(subscription=sub)
-    closure = request(sub, customer.user, return_method="dropoff")
-    services.closure_check_in(
-        closure_id=closure.pk, conditions={ont.pk: condition}, via="dropoff", actor=closing
-    )
-    services.closures_sweep(today=closure.end_date)
-    settlement = services.closure_settle(closure_id=closure.pk, actor=closing)
-    closure.refresh_from_db()
-    return closure, settlement
+    return settled(sub, customer.user, closing, condition)
 
 
 # The queue ----------------------------------------------------------------------------
