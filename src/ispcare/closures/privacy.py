@@ -234,7 +234,10 @@ def privacy_anonymise_due(*, now: dt.datetime | None = None, batch: int = BATCH)
 def privacy_summary(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """For the staff page: how many anonymised, how many the next run takes; the same
     for registrations that never became a customer (customers/privacy_applications.py)."""
-    last = erased().filter(actor__isnull=True).order_by("-erased_at").first()
+    # The job's last erasure, of a customer or of a registration.
+    last = (
+        PersonalDataErasure.objects.filter(actor__isnull=True).order_by("-erased_at").first()
+    )
     return {
         "erased": erased().count(),
         "due": due_customers(now=now).count(),
