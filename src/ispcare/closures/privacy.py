@@ -235,9 +235,7 @@ def privacy_summary(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """For the staff page: how many anonymised, how many the next run takes; the same
     for registrations that never became a customer (customers/privacy_applications.py)."""
     # The job's last erasure, of a customer or of a registration.
-    last = (
-        PersonalDataErasure.objects.filter(actor__isnull=True).order_by("-erased_at").first()
-    )
+    last = PersonalDataErasure.objects.filter(actor__isnull=True).order_by("-erased_at").first()
     return {
         "erased": erased().count(),
         "due": due_customers(now=now).count(),
