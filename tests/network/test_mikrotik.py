@@ -170,3 +170,66 @@ def test_a_router_that_is_down_never_blocks_the_counter(client, settings):
         applied = access_apply_due(backend="mikrotik")
         assert applied == 1, AccessBackendState.objects.get().last_error
         assert ros.secrets[sub.pppoe_username]["profile"] == sub.plan.radius_profile
+
+
+def test_the_reconcile_finds_hand_edits_on_the_router_and_the_apply_repairs_them(router):
+    """Drift on the router (no RADIUS): a profile changed by hand, a secret deleted, an
+    active subscriber left on the isolir list. The periodic reconcile marks exactly those
+    pending; the normal apply writes them back; a second reconcile finds nothing."""
+    from ispcare.network.groups import GroupSpec
+    from ispcare.network.reconcile import reconcile
+
+    users = [f"vn2612000{i:02d}" for i in range(4)]
+    for u in users:
+        access_set(spec=spec(u, nas="127.0.0.1"))
+        assert access_apply(username=u, backend="mikrotik")
+    router.secrets[users[0]]["profile"] = "default"
+    del router.secrets[users[1]]
+    router.address_lists.append({"list": "isolir", "address": "10.20.0.9", "comment": users[2]})
+
+    result = reconcile(groups=[GroupSpec("rumah-20", {"Mikrotik-Rate-Limit": "20M/20M"})])
+    assert (result.checked, result.drifted, result.routers_unreachable) == (4, 3, 0)
+    pending = dict(
+        AccessBackendState.objects.filter(backend="mikrotik").values_list(
+            "access__username", "status"
+        )
+    )
+    assert pending == {
+        users[0]: ApplyStatus.PENDING,
+        users[1]: ApplyStatus.PENDING,
+        users[2]: ApplyStatus.PENDING,
+        users[3]: ApplyStatus.APPLIED,
+    }
+    assert all(
+        e.startswith("drift: router 127.0.0.1")
+        for e in AccessBackendState.objects.filter(status=ApplyStatus.PENDING).values_list(
+            "last_error", flat=True
+        )
+    )
+
+    assert access_apply_due(backend="mikrotik") == 3
+    assert {router.secrets[u]["profile"] for u in users} == {"rumah-20"}
+    assert router.address_lists == []
+    assert reconcile(groups=[]).drifted == 0
+
+
+def test_the_reconcile_leaves_an_isolated_subscriber_off_the_list_alone(router):
+    """An isolated subscriber is on the isolir list only while online: not listed is not
+    drift, a wrong profile is."""
+    from ispcare.network.reconcile import reconcile
+
+    assert _apply("isolated")
+    assert router.address_lists == []
+    assert reconcile(groups=[]).drifted == 0
+    router.secrets[USER]["profile"] = "rumah-20"
+    assert reconcile(groups=[]).drifted == 1
+
+
+def test_a_router_that_is_down_is_counted_not_fatal_for_the_reconcile(router):
+    from ispcare.network.reconcile import reconcile
+
+    assert _apply("active")
+    router.stop()
+    result = reconcile(groups=[])
+    assert (result.routers_unreachable, result.checked, result.drifted) == (1, 0, 0)
+    assert AccessBackendState.objects.get(backend="mikrotik").status == ApplyStatus.APPLIED

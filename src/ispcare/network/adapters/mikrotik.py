@@ -68,6 +68,33 @@ class MikrotikBackend:
             if all(str(row.get(k)) == str(v) for k, v in where.items())
         ]
 
+    def holdings(self, nas: Nas) -> dict[str, tuple[str, bool, str, bool]]:
+        """What the router holds, for the reconcile: each PPP secret's name -> (profile,
+        disabled, password, on the isolir address list). Two listings per router, whatever
+        the number of subscribers (a router holds thousands at most)."""
+        conf = settings.NETWORK
+        out: dict[str, tuple[str, bool, str, bool]] = {}
+
+        def work(api) -> None:
+            listed = {
+                str(row.get("comment"))
+                for row in self._find(
+                    api.path("ip", "firewall", "address-list"), list=conf["isolir_address_list"]
+                )
+            }
+            for row in api.path("ppp", "secret"):
+                name = str(row.get("name"))
+                disabled = str(row.get("disabled")).lower() in ("true", "yes")
+                out[name] = (
+                    str(row.get("profile")),
+                    disabled,
+                    str(row.get("password", "")),
+                    name in listed,
+                )
+
+        self._run(nas.address, work)
+        return out
+
     def _apply(self, spec: AccessSpec) -> None:
         conf = settings.NETWORK
         isolated = spec.state == AccessState.ISOLATED
