@@ -27,20 +27,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from ispcare.common.models import PersonalDataErasure
 from ispcare.common.privacy import ErasureBatch, Subject, in_batches, pseudonym_for, sections
 from ispcare.customers.choices import TERMINAL_STATES, ApplicationStatus, EventKind
 from ispcare.customers.events import actor_label
 from ispcare.customers.models import Application, Customer, Event, Subscription
+from ispcare.customers.privacy import JOB, erasures_record
 from ispcare.customers.privacy_applications import due_applications, erased_applications
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 SUBJECT = "customer"
-JOB = "job"  # the erasure record's `actor_label` when the periodic job did it
 
 
 def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
@@ -188,33 +187,13 @@ def privacy_anonymise(
         results = {s.name: s.anonymiser(batch) or {} for s in sections()}
         user = actor if hasattr(actor, "pk") else None
         label = actor_label(actor) if user else JOB
-        records = PersonalDataErasure.objects.bulk_create(
-            [
-                PersonalDataErasure(
-                    subject=SUBJECT,
-                    subject_id=s.customer_id,
-                    label=s.label,
-                    pseudonym=s.pseudonym,
-                    fields=_fields_of(results, s.customer_id),
-                    erased_at=now,
-                    actor=user,
-                    actor_label=label,
-                )
-                for s in subjects
-            ]
-        )
-        who = actor_label(actor) if user else gettext("Data retention job")
-        Event.objects.bulk_create(
-            [
-                Event(
-                    customer_id=r.subject_id,
-                    kind=EventKind.DATA_ANONYMISED,
-                    actor=user,
-                    actor_label=who,
-                    data={"pseudonym": r.pseudonym, "sections": sorted(r.fields)},
-                )
-                for r in records
-            ]
+        records = erasures_record(
+            subject=SUBJECT,
+            subjects=subjects,
+            fields_of=lambda cid: _fields_of(results, cid),
+            now=now,
+            user=user,
+            label=label,
         )
     log.info("privacy: %d customers anonymised", len(records))
     return records

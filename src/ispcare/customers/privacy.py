@@ -20,12 +20,15 @@ Equipment and plan changes hold nothing personal.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import BigIntegerField, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ispcare.common.bulk import rows_update
+from ispcare.common.models import PersonalDataErasure
 from ispcare.common.privacy import (
     REDACTED,
     ErasureBatch,
@@ -39,9 +42,11 @@ from ispcare.common.privacy import (
     section_register,
 )
 
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, EventKind
 from .models import Application, Customer, Equipment, Event, Subscription
 from .numbers import pppoe_username_for
+
+JOB = "job"  # an erasure record's `actor_label` when the periodic job did it
 
 # An application's personal columns: anonymised with its customer here, and on their own
 # for a registration that never became one (privacy_applications.py).
@@ -265,3 +270,47 @@ def register() -> None:
             "customers.Event.actor_label": ("actor_label",),
         },
     )
+
+
+def erasures_record(
+    *,
+    subject: str,
+    subjects: Iterable[Subject],
+    fields_of: Callable[[int], dict[str, Any]],
+    now: Any,
+    user: Any = None,
+    label: str = JOB,
+    owner: str = "customer_id",
+) -> list[PersonalDataErasure]:
+    """The erasure record of each anonymised subject (what staff see on the privacy
+    page) and its `data_anonymised` event on the customer's or the application's history
+    (`owner`: the Event column). `user`: the staff member, or None for the job."""
+    records = PersonalDataErasure.objects.bulk_create(
+        [
+            PersonalDataErasure(
+                subject=subject,
+                subject_id=s.customer_id,
+                label=s.label,
+                pseudonym=s.pseudonym,
+                fields=fields_of(s.customer_id),
+                erased_at=now,
+                actor=user,
+                actor_label=label,
+            )
+            for s in subjects
+        ]
+    )
+    who = label if user else gettext("Data retention job")
+    Event.objects.bulk_create(
+        [
+            Event(
+                **{owner: r.subject_id},
+                kind=EventKind.DATA_ANONYMISED,
+                actor=user,
+                actor_label=who,
+                data={"pseudonym": r.pseudonym, "sections": sorted(r.fields)},
+            )
+            for r in records
+        ]
+    )
+    return records

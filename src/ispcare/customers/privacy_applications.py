@@ -48,7 +48,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from ispcare.common.bulk import rows_update
 from ispcare.common.models import PersonalDataErasure
@@ -64,15 +63,14 @@ from ispcare.common.privacy import (
 )
 from ispcare.notifications.privacy import anonymise_refs
 
-from .choices import ApplicationStatus, EventKind
+from .choices import ApplicationStatus
 from .models import Application, Customer, Event
-from .privacy import APPLICATION_COLUMNS
+from .privacy import APPLICATION_COLUMNS, erasures_record
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 SUBJECT = "application"
-JOB = "job"  # the erasure record's actor_label, as closures.privacy.JOB
 # Every anonymised NIK starts so (the customer pass's "ANON0…", this pass's "ANONA…");
 # a real NIK is 16 digits.
 ANON = "ANON"
@@ -224,32 +222,12 @@ def applications_anonymise(
             return []
         batch = ErasureBatch(_subject(a) for a in apps)
         results = _anonymise(batch, apps)
-        records = PersonalDataErasure.objects.bulk_create(
-            [
-                PersonalDataErasure(
-                    subject=SUBJECT,
-                    subject_id=s.customer_id,
-                    label=s.label,
-                    pseudonym=s.pseudonym,
-                    fields=_fields_of(results, s.customer_id),
-                    erased_at=now,
-                    actor=None,
-                    actor_label=JOB,
-                )
-                for s in batch.subjects.values()
-            ]
-        )
-        who = gettext("Data retention job")
-        Event.objects.bulk_create(
-            [
-                Event(
-                    application_id=r.subject_id,
-                    kind=EventKind.DATA_ANONYMISED,
-                    actor_label=who,
-                    data={"pseudonym": r.pseudonym, "sections": sorted(r.fields)},
-                )
-                for r in records
-            ]
+        records = erasures_record(
+            subject=SUBJECT,
+            subjects=batch.subjects.values(),
+            fields_of=lambda aid: _fields_of(results, aid),
+            now=now,
+            owner="application_id",
         )
     log.info("privacy: %d applications anonymised", len(records))
     return records
