@@ -93,6 +93,14 @@ def _applied(backend: str):
     )
 
 
+def _chunks(rows):
+    """`rows` (values with an id, ordered by it) CHUNK at a time, by keyset."""
+    last_id = 0
+    while chunk := list(rows.filter(id__gt=last_id)[:CHUNK]):
+        last_id = chunk[-1]["id"]
+        yield chunk
+
+
 def _mark_drifted(result: ReconcileResult, ids: list[int], backend: str, why: str) -> None:
     if not ids:
         return
@@ -107,13 +115,7 @@ def _mark_drifted(result: ReconcileResult, ids: list[int], backend: str, why: st
 
 
 def _reconcile_freeradius(result: ReconcileResult) -> None:
-    applied = _applied(Backend.FREERADIUS)
-    last_id = 0
-    while True:
-        chunk = list(applied.filter(id__gt=last_id)[:CHUNK])
-        if not chunk:
-            break
-        last_id = chunk[-1]["id"]
+    for chunk in _chunks(_applied(Backend.FREERADIUS)):
         actual = _actual([r["username"] for r in chunk])
         result.checked += len(chunk)
         _mark_drifted(
@@ -152,13 +154,7 @@ def _reconcile_routers(result: ReconcileResult) -> None:
             log.warning("router %s not reconciled: %s", nas.address, exc)
             result.routers_unreachable += 1
             continue
-        applied = _applied(Backend.MIKROTIK).filter(nas=nas)
-        last_id = 0
-        while True:
-            chunk = list(applied.filter(id__gt=last_id)[:CHUNK])
-            if not chunk:
-                break
-            last_id = chunk[-1]["id"]
+        for chunk in _chunks(_applied(Backend.MIKROTIK).filter(nas=nas)):
             result.checked += len(chunk)
             drifted = [r["id"] for r in chunk if _router_drifted(r, held.get(r["username"]))]
             _mark_drifted(
